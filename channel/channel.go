@@ -1,0 +1,290 @@
+// Package channel runs one child process: it starts the program directly (no
+// shell of its own) in a process group of its own, ties the child's life to
+// parmap's with Pdeathsig, connects its standard streams, and waits for its
+// result. It knows nothing of other jobs or of output order.
+package channel
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Exit values for jobs that could not be started, as a shell reports them.
+const (
+	ExitNotFound      = 127
+	ExitNotExecutable = 126
+)
+
+// Spec describes one child process. It is a description only: it holds no open
+// resources of its own except the files the caller put in it.
+type Spec struct {
+	// Path is the program to execute. When empty, Argv[0] is looked up in PATH.
+	Path string
+	Argv []string
+	// Env is the child's whole environment.
+	Env []string
+	// Stdin is the child's standard input; nil means /dev/null.
+	Stdin *os.File
+	// Stdout and Stderr receive the child's output. An *os.File is handed to
+	// the child as it is; any other writer is fed from a pipe until the child
+	// and everything that inherited the pipe have closed it. nil discards.
+	Stdout io.Writer
+	Stderr io.Writer
+	// Linger bounds how long output is still read after the child itself has
+	// exited, when a background grandchild keeps the pipe open. 0 means 2s.
+	Linger time.Duration
+}
+
+// Result is what one child process came to.
+type Result struct {
+	// Exit is the exit value: the child's exit status, 128+signal when it was
+	// killed by a signal, 127 when the program was not found and 126 when it
+	// could not be executed.
+	Exit int
+	// Signal is the signal that killed the child, 0 when none.
+	Signal syscall.Signal
+	// Start is when the child was started; Runtime how long it ran.
+	Start   time.Time
+	Runtime time.Duration
+	// Err says why the child could not be started or waited for; nil otherwise.
+	Err error
+	// Pgid is the child's process group. Lingering is true when some process
+	// of that group was still alive after the child exited (a background
+	// grandchild); the caller then owns killing it (KillGroup).
+	Pgid      int
+	Lingering bool
+}
+
+// Failed reports whether the result is a failure under the given success codes
+// (nil means only 0 succeeds).
+func (r Result) Failed(success map[int]bool) bool {
+	if r.Err != nil || r.Signal != 0 {
+		return true
+	}
+	if success == nil {
+		return r.Exit != 0
+	}
+	return !success[r.Exit]
+}
+
+// A StartError says why a program could not be started.
+type StartError struct {
+	Program string
+	Exit    int // ExitNotFound or ExitNotExecutable
+	Err     error
+}
+
+func (e *StartError) Error() string {
+	if e.Exit == ExitNotFound {
+		return fmt.Sprintf("%s: command not found", e.Program)
+	}
+	return fmt.Sprintf("%s: cannot execute: %v", e.Program, e.Err)
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// devNull is opened once and shared read-only by every child that reads nothing.
+var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+
+// Child is one running process, the leader of its own process group.
+type Child struct {
+	proc    *os.Process
+	start   time.Time
+	copiers sync.WaitGroup
+	readers []*os.File // parent's read ends of output pipes
+	linger  time.Duration
+
+	mu     sync.Mutex
+	exited bool
+}
+
+// Start starts the process described by spec. On failure it returns a
+// *StartError for programs that are missing or not executable.
+func Start(spec Spec) (*Child, error) {
+	path := spec.Path
+	if path == "" {
+		if len(spec.Argv) == 0 {
+			return nil, errors.New("empty command")
+		}
+		p, err := exec.LookPath(spec.Argv[0])
+		if err != nil {
+			return nil, startError(spec.Argv[0], err)
+		}
+		path = p
+	}
+	stdin := spec.Stdin
+	if stdin == nil {
+		f, err := devNull()
+		if err != nil {
+			return nil, err
+		}
+		stdin = f
+	}
+	c := &Child{linger: spec.Linger}
+	if c.linger == 0 {
+		c.linger = 2 * time.Second
+	}
+	var closeAfterStart []*os.File
+	fail := func(err error) (*Child, error) {
+		for _, f := range closeAfterStart {
+			f.Close()
+		}
+		for _, f := range c.readers {
+			f.Close()
+		}
+		return nil, err
+	}
+	files := []*os.File{stdin, nil, nil}
+	for i, w := range []io.Writer{spec.Stdout, spec.Stderr} {
+		switch w := w.(type) {
+		case nil:
+			f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+			if err != nil {
+				return fail(err)
+			}
+			files[i+1] = f
+			closeAfterStart = append(closeAfterStart, f)
+		case *os.File:
+			files[i+1] = w
+		default:
+			r, pw, err := os.Pipe()
+			if err != nil {
+				return fail(err)
+			}
+			files[i+1] = pw
+			closeAfterStart = append(closeAfterStart, pw)
+			c.readers = append(c.readers, r)
+			c.copiers.Add(1)
+			go c.copy(w, r)
+		}
+	}
+	attr := &os.ProcAttr{
+		Env:   spec.Env,
+		Files: files,
+		Sys: &syscall.SysProcAttr{
+			Setpgid:   true,
+			Pdeathsig: syscall.SIGKILL,
+		},
+	}
+	c.start = time.Now()
+	proc, err := os.StartProcess(path, spec.Argv, attr)
+	for _, f := range closeAfterStart {
+		f.Close()
+	}
+	closeAfterStart = nil
+	if err != nil {
+		return fail(startError(spec.Argv[0], err))
+	}
+	c.proc = proc
+	return c, nil
+}
+
+// copyBufs holds buffers for writers that cannot read from a pipe themselves.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+
+func (c *Child) copy(w io.Writer, r *os.File) {
+	defer c.copiers.Done()
+	if rf, ok := w.(io.ReaderFrom); ok {
+		rf.ReadFrom(r)
+	} else {
+		bp := copyBufs.Get().(*[]byte)
+		io.CopyBuffer(w, r, *bp)
+		copyBufs.Put(bp)
+	}
+	// Drain whatever is left so that a writer that failed does not block the
+	// child on a full pipe.
+	if _, err := io.Copy(io.Discard, r); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return
+	}
+}
+
+func startError(program string, err error) error {
+	var exitCode int
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, syscall.ENOENT):
+		exitCode = ExitNotFound
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM), errors.Is(err, syscall.ENOEXEC),
+		errors.Is(err, syscall.EISDIR), errors.Is(err, exec.ErrDot):
+		exitCode = ExitNotExecutable
+	default:
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &StartError{Program: program, Exit: ExitNotExecutable, Err: err}
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &StartError{Program: program, Exit: exitCode, Err: err}
+}
+
+// Pid returns the child's process id, which is also its process group id.
+func (c *Child) Pid() int { return c.proc.Pid }
+
+// Signal sends sig to the child's whole process group. It does nothing once
+// the child has been waited for and its group is empty.
+func (c *Child) Signal(sig syscall.Signal) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.exited {
+		return nil
+	}
+	return syscall.Kill(-c.proc.Pid, sig)
+}
+
+// Wait waits for the child to exit and for its output to be read, and returns
+// its result. It must be called exactly once.
+func (c *Child) Wait() Result {
+	state, err := c.proc.Wait()
+	res := Result{Start: c.start, Runtime: time.Since(c.start), Pgid: c.proc.Pid}
+	c.mu.Lock()
+	// The group id stays reserved while any member lives, so probing it
+	// cannot hit an unrelated process.
+	res.Lingering = syscall.Kill(-c.proc.Pid, 0) == nil
+	if !res.Lingering {
+		c.exited = true
+	}
+	c.mu.Unlock()
+	if len(c.readers) > 0 {
+		c.waitCopiers()
+	}
+	if err != nil {
+		res.Err = err
+		res.Exit = 255
+		return res
+	}
+	ws := state.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled():
+		res.Signal = ws.Signal()
+		res.Exit = 128 + int(res.Signal)
+	default:
+		res.Exit = ws.ExitStatus()
+	}
+	return res
+}
+
+// waitCopiers waits for the output pipes to reach end of file. When a
+// background grandchild holds them open, it gives up after the linger time.
+func (c *Child) waitCopiers() {
+	deadline := time.Now().Add(c.linger)
+	for _, r := range c.readers {
+		r.SetReadDeadline(deadline)
+	}
+	c.copiers.Wait()
+	for _, r := range c.readers {
+		r.Close()
+	}
+}
+
+// KillGroup sends SIGKILL to process group pgid: for groups left behind by a
+// child that has exited (see Result.Lingering).
+func KillGroup(pgid int) { syscall.Kill(-pgid, syscall.SIGKILL) }

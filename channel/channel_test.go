@@ -1,0 +1,202 @@
+package channel
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as the child process: with CHANNEL_TEST_CHILD set,
+// TestMain runs the named behaviour instead of the tests.
+func TestMain(m *testing.M) {
+	switch os.Getenv("CHANNEL_TEST_CHILD") {
+	case "":
+		os.Exit(m.Run())
+	case "echo":
+		fmt.Print(strings.Join(os.Args[1:], " "))
+		fmt.Fprint(os.Stderr, "to stderr")
+		os.Exit(7)
+	case "pgid":
+		fmt.Print(syscall.Getpgrp() == os.Getpid())
+	case "stdin":
+		b, _ := os.ReadFile("/dev/stdin")
+		fmt.Printf("%d", len(b))
+	case "selfkill":
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		time.Sleep(time.Minute)
+	case "background":
+		// Leave a grandchild holding stdout, then exit at once.
+		p, _ := os.StartProcess(os.Args[0], []string{os.Args[0]}, &os.ProcAttr{
+			Env:   childEnv("sleep"),
+			Files: []*os.File{nil, os.Stdout, os.Stderr},
+		})
+		fmt.Print(p.Pid)
+	case "sleep":
+		time.Sleep(time.Minute)
+	case "parent":
+		// Start a sleeping child through Start, report its pid, wait to die.
+		c, err := Start(Spec{Path: os.Args[0], Argv: []string{os.Args[0]}, Env: childEnv("sleep")})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(c.Pid())
+		time.Sleep(time.Minute)
+	}
+	os.Exit(0)
+}
+
+func childEnv(mode string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CHANNEL_TEST_CHILD=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "CHANNEL_TEST_CHILD="+mode)
+}
+
+func self(t *testing.T) string {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+func run(t *testing.T, spec Spec) (Result, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	spec.Stdout, spec.Stderr = &out, &errOut
+	c, err := Start(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Wait(), out.String(), errOut.String()
+}
+
+func TestExitValueAndOutput(t *testing.T) {
+	exe := self(t)
+	res, out, errOut := run(t, Spec{Path: exe, Argv: []string{exe, "a b", "c"}, Env: childEnv("echo")})
+	if res.Exit != 7 || res.Signal != 0 || res.Err != nil {
+		t.Fatalf("result %+v", res)
+	}
+	if out != "a b c" || errOut != "to stderr" {
+		t.Fatalf("stdout %q stderr %q", out, errOut)
+	}
+	if !res.Failed(nil) || res.Failed(map[int]bool{7: true}) {
+		t.Fatal("success codes not applied")
+	}
+}
+
+func TestOwnProcessGroupAndDevNullStdin(t *testing.T) {
+	exe := self(t)
+	_, out, _ := run(t, Spec{Path: exe, Argv: []string{exe}, Env: childEnv("pgid")})
+	if out != "true" {
+		t.Fatalf("child is not its own group leader: %q", out)
+	}
+	_, out, _ = run(t, Spec{Path: exe, Argv: []string{exe}, Env: childEnv("stdin")})
+	if out != "0" {
+		t.Fatalf("stdin gave %s bytes, want /dev/null", out)
+	}
+}
+
+func TestSignalDeath(t *testing.T) {
+	exe := self(t)
+	res, _, _ := run(t, Spec{Path: exe, Argv: []string{exe}, Env: childEnv("selfkill")})
+	if res.Signal != syscall.SIGTERM || res.Exit != 128+15 {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestNotFoundAndNotExecutable(t *testing.T) {
+	_, err := Start(Spec{Argv: []string{"parmap-no-such-program"}})
+	se, ok := err.(*StartError)
+	if !ok || se.Exit != ExitNotFound || se.Error() != "parmap-no-such-program: command not found" {
+		t.Fatalf("err %v", err)
+	}
+	f := filepath.Join(t.TempDir(), "plain")
+	os.WriteFile(f, []byte("data"), 0o644)
+	_, err = Start(Spec{Path: f, Argv: []string{f}})
+	se, ok = err.(*StartError)
+	if !ok || se.Exit != ExitNotExecutable {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return s[i+2] != 'Z'
+}
+
+func waitDead(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d still alive", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestLingeringGrandchildIsReportedAndKilled(t *testing.T) {
+	exe := self(t)
+	res, out, _ := run(t, Spec{Path: exe, Argv: []string{exe}, Env: childEnv("background"), Linger: 100 * time.Millisecond})
+	pid, err := strconv.Atoi(out)
+	if err != nil {
+		t.Fatalf("output %q", out)
+	}
+	if !res.Lingering || res.Exit != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	KillGroup(res.Pgid)
+	waitDead(t, pid)
+}
+
+func TestPdeathsigKillsChildWhenParentIsKilled(t *testing.T) {
+	exe := self(t)
+	var out bytes.Buffer
+	lw := &lineWaiter{buf: &out, ch: make(chan struct{})}
+	c, err := Start(Spec{Path: exe, Argv: []string{exe}, Env: childEnv("parent"), Stdout: lw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-lw.ch
+	pid, err := strconv.Atoi(strings.TrimSpace(out.String()))
+	if err != nil {
+		t.Fatalf("parent said %q", out.String())
+	}
+	c.Signal(syscall.SIGKILL)
+	// Only the parent's group was signalled; the grandchild has a group of
+	// its own, so only Pdeathsig can have killed it.
+	c.Wait()
+	waitDead(t, pid)
+}
+
+// lineWaiter closes ch once a newline has been written.
+type lineWaiter struct {
+	buf    *bytes.Buffer
+	ch     chan struct{}
+	closed bool
+}
+
+func (l *lineWaiter) Write(p []byte) (int, error) {
+	l.buf.Write(p)
+	if !l.closed && bytes.IndexByte(l.buf.Bytes(), '\n') >= 0 {
+		l.closed = true
+		close(l.ch)
+	}
+	return len(p), nil
+}
+

@@ -1,0 +1,234 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/pmap"
+	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/template"
+)
+
+// outputBudget bounds the bytes of finished jobs' output held in memory while
+// waiting for their turn; beyond it they spill to a temporary file.
+const outputBudget = 4 << 20
+
+// handledSignals are the signals the exchange acts on.
+var handledSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGTSTP, syscall.SIGCONT}
+
+func resetSignal(sig syscall.Signal) { signal.Reset(sig) }
+
+// session is the state of one run shared by all its jobs.
+type session struct {
+	plan   *plan
+	out    *pmap.Output
+	budget *pmap.Budget
+	order  pmap.Orderer[*job]
+	env    []string
+	paths  sync.Map // program name → path found in PATH
+	bar    progress
+}
+
+// job is one task: a record, and once it runs, its command and output.
+type job struct {
+	s      *session
+	rec    records.Record
+	cmd    template.Command
+	stdout *pmap.Buffer
+	stderr *pmap.Buffer
+	lines  [2]*pmap.LineWriter
+	tag    string // prefix of each output line, "" for none
+}
+
+// execute runs the plan and returns parmap's exit status.
+func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
+	r, err := records.Open(p.sources, stdin, p.recordOpt)
+	if err != nil {
+		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
+		return exitError
+	}
+	defer r.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, handledSignals...)
+	defer signal.Stop(sigs)
+	// Asking for SIGPIPE turns a write to a closed pipe into an EPIPE error
+	// instead of an abrupt death, so jobs can be stopped first.
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	defer signal.Stop(pipes)
+
+	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv()}
+	defer s.budget.Close()
+	s.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
+	s.bar = newProgress(p.bar, stderr)
+	if p.keepOrder {
+		s.order = pmap.NewMap(1, s.emit)
+	} else {
+		s.order = pmap.NewQueue(s.emit)
+	}
+
+	tasks := make(chan exchange.Task, max(1, min(p.jobs, 64)))
+	var readErr error
+	go func() {
+		defer close(tasks)
+		for {
+			rec, err := r.Next()
+			if err == io.EOF {
+				s.bar.InputDone()
+				return
+			}
+			if err != nil {
+				readErr = err
+				return
+			}
+			s.bar.Add(1)
+			select {
+			case tasks <- &job{s: s, rec: rec}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	x := exchange.New(exchange.Options{
+		Jobs:      p.jobs,
+		KillAfter: p.killAfter,
+		Success:   p.success,
+		Signals:   sigs,
+		DryRun:    p.dryRun,
+	})
+	sum := x.Run(ctx, tasks, s.done)
+	s.bar.Finish()
+
+	switch {
+	case sum.Signal != 0:
+		return dieOf(sum.Signal)
+	case s.out.Err() != nil:
+		if errors.Is(s.out.Err(), syscall.EPIPE) {
+			return dieOf(syscall.SIGPIPE)
+		}
+		fmt.Fprintf(stderr, "parmap: writing output: %s\n", oneLine(s.out.Err().Error()))
+		return exitError
+	case readErr != nil:
+		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(readErr.Error()))
+		return exitError
+	}
+	return exitStatus(sum.Failed)
+}
+
+// baseEnv is parmap's environment without the variables it sets per job.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PARMAP_SEQ=") && !strings.HasPrefix(kv, "PARMAP_SLOT=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// Spec expands the job's command for its slot and wires its output.
+func (j *job) Spec(slot int) (channel.Spec, error) {
+	s := j.s
+	cmd, err := s.plan.tmpl.Expand(&j.rec, slot)
+	if err != nil {
+		return channel.Spec{}, err
+	}
+	j.cmd = cmd
+	if s.plan.dryRun {
+		return channel.Spec{}, nil
+	}
+	env := append(s.env[:len(s.env):len(s.env)],
+		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
+		"PARMAP_SLOT="+strconv.Itoa(slot))
+	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env}
+	switch s.plan.mode {
+	case pmap.Group:
+		j.stdout = pmap.NewBuffer(s.budget)
+		j.stderr = pmap.NewBuffer(s.budget)
+		spec.Stdout, spec.Stderr = j.stdout, j.stderr
+	case pmap.LineBuffer:
+		tag := s.tag(j, slot)
+		j.lines = [2]*pmap.LineWriter{s.out.Lines(tag, false), s.out.Lines(tag, true)}
+		spec.Stdout, spec.Stderr = j.lines[0], j.lines[1]
+	case pmap.Ungroup:
+		spec.Stdout, spec.Stderr = os.Stdout, os.Stderr
+	}
+	return spec, nil
+}
+
+// lookPath finds a program in PATH once per name; it returns "" when the
+// program is not found, so that starting it fails with the usual message.
+func (s *session) lookPath(name string) string {
+	if strings.Contains(name, "/") {
+		return name
+	}
+	if p, ok := s.paths.Load(name); ok {
+		return p.(string)
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return ""
+	}
+	s.paths.Store(name, p)
+	return p
+}
+
+// tag returns the prefix for the job's output lines, "" for none.
+func (s *session) tag(j *job, slot int) string {
+	switch {
+	case s.plan.tagText != nil:
+		return s.plan.tagText.Expand(&j.rec, slot)
+	case s.plan.tag:
+		return strings.Join(j.rec.Values, " ")
+	}
+	return ""
+}
+
+// done receives a finished job from the exchange.
+func (s *session) done(t exchange.Task, slot int, res channel.Result) {
+	j := t.(*job)
+	for _, l := range j.lines {
+		if l != nil {
+			l.Close()
+		}
+	}
+	if j.stdout != nil {
+		j.stdout.Seal()
+		j.stderr.Seal()
+	}
+	if res.Err != nil {
+		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(res.Err.Error())))
+	}
+	if s.plan.mode == pmap.Group {
+		j.tag = s.tag(j, slot)
+	}
+	s.order.Put(j.rec.Seq, j)
+	s.bar.Done(res.Failed(s.plan.success) && !s.plan.dryRun)
+}
+
+// emit writes a job's output; the Map or Queue calls it in output order.
+func (s *session) emit(j *job) {
+	switch {
+	case s.plan.dryRun:
+		s.out.Stdout([]byte(j.cmd.Line + "\n"))
+	case j.stdout != nil:
+		s.out.WriteJob(j.tag, j.stdout, j.stderr)
+		j.stdout.Release()
+		j.stderr.Release()
+	}
+}

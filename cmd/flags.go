@@ -1,0 +1,47 @@
+package cmd
+
+import "github.com/urfave/cli/v2"
+
+// Flag categories, as the help and the man page group them.
+const (
+	catInput   = "Records"
+	catCommand = "Command"
+	catRun     = "Running"
+	catOutput  = "Output"
+	catInfo    = "Information"
+)
+
+// flags is the whole command line, in the order --help shows it.
+func flags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "arg-file", Aliases: []string{"a"}, Category: catInput, Usage: "read records from `FILE` (- is standard input); repeat for more sources"},
+		&cli.BoolFlag{Name: "null", Aliases: []string{"0"}, Category: catInput, Usage: "records end with NUL, not newline (find -print0)"},
+		&cli.StringFlag{Name: "delimiter", Aliases: []string{"d"}, Category: catInput, Usage: "records end with the byte `C` (escapes \\t \\n \\0 \\\\ \\xHH accepted)"},
+		&cli.StringFlag{Name: "colsep", Category: catInput, Usage: "split each record into fields {1} {2} … at matches of `REGEX`"},
+		&cli.StringFlag{Name: "max-args", Aliases: []string{"n"}, Category: catInput, Usage: "put `N` records in each job; {} expands to all of them"},
+		&cli.BoolFlag{Name: "xargs", Aliases: []string{"X"}, Category: catInput, Usage: "put as many records in each job as fit on a command line (-n caps it)"},
+		&cli.StringFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}"},
+		&cli.BoolFlag{Name: "strip-cr", Category: catInput, Usage: "drop a trailing carriage return from each record"},
+		&cli.BoolFlag{Name: "link", Category: catInput, Usage: "pair the sources up instead of combining every value with every other (shortest wins)"},
+
+		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record"},
+		&cli.StringFlag{Name: "shell", Category: catCommand, Usage: "run command lines with shell syntax under `PATH` instead of /bin/sh"},
+
+		&cli.StringFlag{Name: "jobs", Aliases: []string{"j", "P"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; 0 for as many as there are records (default: the CPUs parmap may use)"},
+		&cli.BoolFlag{Name: "dry-run", Category: catRun, Usage: "print the commands instead of running them"},
+		&cli.StringFlag{Name: "success-codes", Category: catRun, Usage: "exit values that count as success, e.g. 0,1 for grep (default 0)"},
+		&cli.StringFlag{Name: "kill-after", Category: catRun, Value: "2s", Usage: "after SIGINT or SIGTERM, give jobs `DURATION` before SIGKILL"},
+		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "spill waiting output to `DIR` (default $TMPDIR or /tmp)"},
+
+		&cli.BoolFlag{Name: "keep-order", Aliases: []string{"k"}, Category: catOutput, Usage: "write outputs in input order, not as jobs finish"},
+		&cli.BoolFlag{Name: "group", Category: catOutput, Usage: "write each job's output whole when it ends (the default)"},
+		&cli.BoolFlag{Name: "line-buffer", Category: catOutput, Usage: "pass output on as it comes, a whole line at a time"},
+		&cli.BoolFlag{Name: "ungroup", Aliases: []string{"u"}, Category: catOutput, Usage: "let jobs write to parmap's output directly, unmanaged"},
+		&cli.BoolFlag{Name: "tag", Category: catOutput, Usage: "prefix each output line with the record and a TAB"},
+		&cli.StringFlag{Name: "tagstring", Category: catOutput, Usage: "prefix each output line with `STR` (replacement strings expanded) and a TAB"},
+		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every few seconds when stderr is not a terminal)"},
+		&cli.BoolFlag{Name: "no-bar", Category: catOutput, Usage: "never show the progress bar"},
+
+		&cli.StringFlag{Name: "completion", Category: catInfo, Usage: "print the shell completion script for `SHELL` (bash, zsh or fish)"},
+	}
+}

@@ -1,0 +1,135 @@
+// Package cmd is parmap's command line: it turns arguments into a plan and
+// runs it. Data flows one way:
+//
+//	records ──▶ template ──▶ tasks (bounded queue) ──▶ exchange (N job slots)
+//	                                                      │ channel: one child each
+//	                                                      ▼
+//	          output ◀── pmap Map (-k) | Queue ◀── results with captured output
+//
+// Only this package prints errors and turns outcomes into exit statuses.
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Version is parmap's version, set at build time with -ldflags "-X".
+var Version = "0.1.0"
+
+// Exit statuses beyond the count of failed jobs.
+const (
+	exitManyFailed = 101
+	exitError      = 255
+)
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// Main runs parmap with os.Args and returns its exit status. When parmap was
+// stopped by a signal it dies of that signal instead, so a calling shell sees
+// a real signal death.
+func Main() int {
+	return run(os.Args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// run is Main with its surroundings passed in.
+func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
+	status := 0 // --help, --version and --completion run no plan
+	app := newApp(stdout, stderr, func(p *plan) { status = p.execute(stdin, stdout, stderr) })
+	cliArgs, tail, err := splitArgs(args)
+	if err == nil {
+		app.Metadata = map[string]any{"tail": tail}
+		err = app.Run(cliArgs)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(describe(err)))
+		return exitError
+	}
+	return status
+}
+
+// newApp builds the cli application; act runs the plan the arguments make.
+func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
+	return &cli.App{
+		Name:      "parmap",
+		Usage:     "run a command once per input record, many at a time",
+		UsageText: "parmap [OPTIONS] [COMMAND [ARG...]] [::: RECORD...] [:::: FILE...]\nSOURCE | parmap [OPTIONS] COMMAND [ARG...]",
+		Description: "parmap reads records (lines of standard input, -a files, ::: lists, :::: files) and runs COMMAND " +
+			"once per record, at most -j at a time, each job in its own process group. Each job's output is written " +
+			"whole, as jobs finish or in input order (-k). Replacement strings in COMMAND: {} the record, {.} without " +
+			"extension, {/} basename, {//} dirname, {/.} basename without extension, {#} job number, {%} job slot, " +
+			"{n} field or source n, {^SUFFIX} the record without SUFFIX. Without any, the record is appended. " +
+			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors.",
+		Version:                   Version,
+		Flags:                     flags(),
+		HideHelpCommand:           true,
+		DisableSliceFlagSeparator: true,
+		Writer:                    stdout,
+		ErrWriter:                 stderr,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return err
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+		Action: func(c *cli.Context) error {
+			if shell := c.String("completion"); shell != "" {
+				return writeCompletion(c.App, shell, stdout)
+			}
+			p, err := newPlan(c, c.App.Metadata["tail"].([]string))
+			if err != nil {
+				return err
+			}
+			act(p)
+			return nil
+		},
+	}
+}
+
+// describe turns the errors of flag parsing into parmap's wording.
+func describe(err error) string {
+	msg := err.Error()
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return msg
+	}
+	switch {
+	case strings.HasPrefix(msg, "flag provided but not defined: "):
+		return fmt.Sprintf("unknown option %s (see parmap --help)", strings.TrimPrefix(msg, "flag provided but not defined: "))
+	case strings.HasPrefix(msg, "flag needs an argument: "):
+		return fmt.Sprintf("option %s needs a value (see parmap --help)", strings.TrimPrefix(msg, "flag needs an argument: "))
+	case strings.HasPrefix(msg, "invalid value "):
+		return msg + " (see parmap --help)"
+	}
+	return msg
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// exitStatus maps the count of failed jobs to parmap's exit status.
+func exitStatus(failed int64) int {
+	if failed > 100 {
+		return exitManyFailed
+	}
+	return int(failed)
+}
+
+// dieOf makes parmap die of sig, as a program killed by it would; it returns
+// the conventional 128+sig should the signal not end the process.
+func dieOf(sig syscall.Signal) int {
+	resetSignal(sig)
+	syscall.Kill(syscall.Getpid(), sig)
+	return 128 + int(sig)
+}

@@ -1,0 +1,219 @@
+package cmd
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Memory is measured on a real parmap binary built without the race
+// detector, whose own overhead would drown what is measured.
+var (
+	buildOnce sync.Once
+	builtPath string
+	buildErr  error
+)
+
+func parmapBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds parmap; skipped with -short")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "parmap-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtPath = filepath.Join(dir, "parmap")
+		out, err := exec.Command("go", "build", "-o", builtPath, "github.com/parmap/parmap").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtPath
+}
+
+// vmRSS returns a process's resident set size in KiB.
+func vmRSS(t *testing.T, pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// countingWriter feeds endless records and counts them.
+type endless struct {
+	mu   sync.Mutex
+	n    int
+	cond *sync.Cond
+	rec  []byte
+}
+
+func (e *endless) feed(w io.WriteCloser) {
+	defer w.Close()
+	for {
+		if _, err := w.Write(e.rec); err != nil {
+			return
+		}
+		e.mu.Lock()
+		e.n++
+		e.cond.Broadcast()
+		e.mu.Unlock()
+	}
+}
+
+func (e *endless) waitFor(n int) {
+	e.mu.Lock()
+	for e.n < n {
+		e.cond.Wait()
+	}
+	e.mu.Unlock()
+}
+
+// TestEndlessInputKeepsFlatMemory: `yes | parmap -j2 true` runs in flat
+// memory: records are taken only as fast as jobs finish.
+func TestEndlessInputKeepsFlatMemory(t *testing.T) {
+	bin := parmapBinary(t)
+	c := exec.Command(bin, "-j2", "true")
+	stdin, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	// Records of 1000 bytes, so the pipe's own buffer holds few of them and
+	// the count written follows the count parmap has read.
+	e := &endless{rec: append(bytes.Repeat([]byte("y"), 999), '\n')}
+	e.cond = sync.NewCond(&e.mu)
+	go e.feed(stdin)
+	e.waitFor(1000)
+	before := vmRSS(t, c.Process.Pid)
+	e.waitFor(5000)
+	after := vmRSS(t, c.Process.Pid)
+	c.Process.Signal(syscall.SIGTERM)
+	c.Wait()
+	t.Logf("RSS after 1000 records %d KiB, after 5000 %d KiB", before, after)
+	if after-before > 1024 {
+		t.Fatalf("RSS grew from %d to %d KiB over 4000 records", before, after)
+	}
+	if after > 16*1024 {
+		t.Fatalf("RSS %d KiB on endless input", after)
+	}
+}
+
+// TestKeepOrderSpillsBehindSlowJob: with -k, 1,000 jobs of ~100 KB finish
+// while job 1 still runs; their output waits in a bounded buffer that spills
+// to a temporary file, and comes out byte-identical to a serial run.
+func TestKeepOrderSpillsBehindSlowJob(t *testing.T) {
+	bin := parmapBinary(t)
+	tmp := t.TempDir()
+	gate := filepath.Join(tmp, "gate")
+	spill := filepath.Join(tmp, "spill")
+	os.Mkdir(spill, 0o755)
+	// Job 1 waits until job 1000 (the last, as job 1 holds the other slot)
+	// has finished; every job prints seq N..N+15000 (about 100 KB).
+	script := fmt.Sprintf(`if [ {} = 1 ]; then while [ ! -e %[1]s ]; do sleep 0.01; done; fi; seq {} $(({} + 15000)); if [ {} = 1000 ]; then touch %[1]s; fi`, gate)
+	c := exec.Command(bin, "-j2", "-k", "--tmpdir", spill, script)
+	var in bytes.Buffer
+	var want bytes.Buffer
+	for i := 1; i <= 1000; i++ {
+		fmt.Fprintln(&in, i)
+		for k := i; k <= i+15000; k++ {
+			want.WriteString(strconv.Itoa(k))
+			want.WriteByte('\n')
+		}
+	}
+	c.Stdin = &in
+	var out bytes.Buffer
+	c.Stdout = &out
+	c.Stderr = os.Stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	peak := watchPeakRSS(c.Process.Pid)
+	// Read the peak before the process is reaped and its status is gone:
+	// Wait reaps it, so the watcher samples until then.
+	err := c.Wait()
+	maxRSS := peak()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("output %d bytes, peak RSS %d KiB", out.Len(), maxRSS)
+	if !bytes.Equal(out.Bytes(), want.Bytes()) {
+		t.Fatalf("output (%d bytes) differs from the serial run (%d bytes)", out.Len(), want.Len())
+	}
+	if maxRSS > 40*1024 {
+		t.Fatalf("peak RSS %d KiB for %d bytes of waiting output", maxRSS, out.Len())
+	}
+	if entries, _ := os.ReadDir(spill); len(entries) != 0 {
+		t.Fatalf("temporary files left: %v", entries)
+	}
+}
+
+// watchPeakRSS follows a process's peak resident set size (VmHWM, in KiB)
+// until it exits. (The rusage of wait4 cannot be used: a child started with
+// vfork is charged its parent's peak, here the test's own.)
+func watchPeakRSS(pid int) func() int {
+	var mu sync.Mutex
+	peak := 0
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if hwm := procStatus(pid, "VmHWM:"); hwm > 0 {
+				mu.Lock()
+				peak = max(peak, hwm)
+				mu.Unlock()
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int {
+		close(stop)
+		<-done
+		return peak
+	}
+}
+
+// procStatus reads a "kB" field of /proc/PID/status; 0 when unreadable.
+func procStatus(pid int, field string) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}

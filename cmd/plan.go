@@ -1,0 +1,275 @@
+package cmd
+
+import (
+	"io"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/parmap/parmap/pmap"
+	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/template"
+)
+
+// plan is everything the command line asked for, checked and parsed.
+type plan struct {
+	command   []string
+	sources   []records.Source
+	recordOpt records.Options
+	tmpl      *template.Template
+	tagText   *template.Text // --tagstring
+	tag       bool           // --tag
+	jobs      int
+	keepOrder bool
+	mode      pmap.Mode
+	dryRun    bool
+	success   map[int]bool
+	killAfter time.Duration
+	tmpdir    string
+	bar       barMode
+}
+
+// barMode says whether and how progress is shown.
+type barMode int
+
+const (
+	barOff      barMode = iota
+	barTerminal         // redrawn on a terminal
+	barLines            // a plain status line every few seconds
+)
+
+// xargsBudget is the bytes of records one -X job may carry: GNU xargs's
+// default command-line size, less room for the template and environment.
+const xargsBudget = 128*1024 - 4096
+
+// newPlan checks the options and the command line after them.
+func newPlan(c *cli.Context, tail []string) (*plan, error) {
+	p := &plan{killAfter: 2 * time.Second}
+	command, sources, err := splitTail(tail)
+	if err != nil {
+		return nil, err
+	}
+	p.command = command
+	for _, f := range c.StringSlice("arg-file") {
+		p.sources = append(p.sources, records.File(f).WithFlag("-a"))
+	}
+	p.sources = append(p.sources, sources...)
+	if len(p.sources) == 0 {
+		p.sources = []records.Source{records.Stdin()}
+	}
+
+	if p.jobs, err = parseJobs(c.String("jobs"), c.IsSet("jobs")); err != nil {
+		return nil, err
+	}
+	if err := p.parseRecordOptions(c); err != nil {
+		return nil, err
+	}
+	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
+	if c.IsSet("replace") && topt.Replace == "" {
+		return nil, usagef("-I needs a non-empty string to replace, e.g. -I %%")
+	}
+	if p.tmpl, err = template.Parse(p.command, topt); err != nil {
+		return nil, usagef("%v", err)
+	}
+	if c.IsSet("tagstring") {
+		if p.tagText, err = template.ParseText(c.String("tagstring"), topt); err != nil {
+			return nil, usagef("--tagstring: %v", err)
+		}
+	}
+	p.tag = c.Bool("tag")
+
+	p.keepOrder = c.Bool("keep-order")
+	p.dryRun = c.Bool("dry-run")
+	switch {
+	case c.Bool("ungroup") && c.Bool("line-buffer"):
+		return nil, usagef("-u and --line-buffer exclude each other; pick one")
+	case c.Bool("ungroup") && (p.tag || p.tagText != nil):
+		// Tags need whole lines; ungrouped output has none.
+		p.mode = pmap.LineBuffer
+	case c.Bool("ungroup"):
+		p.mode = pmap.Ungroup
+	case c.Bool("line-buffer"):
+		p.mode = pmap.LineBuffer
+	}
+	if p.success, err = parseSuccessCodes(c.String("success-codes")); err != nil {
+		return nil, err
+	}
+	if p.killAfter, err = parseDuration("--kill-after", c.String("kill-after")); err != nil {
+		return nil, err
+	}
+	p.tmpdir = c.String("tmpdir")
+	if p.tmpdir != "" {
+		if st, err := os.Stat(p.tmpdir); err != nil || !st.IsDir() {
+			return nil, usagef("--tmpdir %s: not a directory; give an existing directory", p.tmpdir)
+		}
+	}
+	p.bar = chooseBar(c.Bool("bar"), c.Bool("no-bar"), c.App.Writer, c.App.ErrWriter)
+	return p, nil
+}
+
+// splitTail separates the command from the ::: and :::: record lists.
+func splitTail(tail []string) (command []string, sources []records.Source, err error) {
+	i := 0
+	for i < len(tail) && tail[i] != ":::" && tail[i] != "::::" {
+		i++
+	}
+	command = tail[:i]
+	for i < len(tail) {
+		sep := tail[i]
+		j := i + 1
+		for j < len(tail) && tail[j] != ":::" && tail[j] != "::::" {
+			j++
+		}
+		group := tail[i+1 : j]
+		if sep == ":::" {
+			if len(group) == 0 {
+				return nil, nil, usagef("::: needs at least one value after it")
+			}
+			sources = append(sources, records.List(group))
+		} else {
+			if len(group) == 0 {
+				return nil, nil, usagef(":::: needs at least one file after it")
+			}
+			for _, f := range group {
+				sources = append(sources, records.File(f).WithFlag("::::"))
+			}
+		}
+		i = j
+	}
+	return command, sources, nil
+}
+
+func (p *plan) parseRecordOptions(c *cli.Context) error {
+	o := records.Options{Delim: '\n', StripCR: c.Bool("strip-cr"), Link: c.Bool("link")}
+	if c.Bool("null") {
+		o.Delim = 0
+	}
+	if c.IsSet("delimiter") {
+		if c.Bool("null") {
+			return usagef("-0 and -d exclude each other; pick one")
+		}
+		d, err := records.ParseDelim(c.String("delimiter"))
+		if err != nil {
+			return usagef("%v", err)
+		}
+		o.Delim = d
+	}
+	if c.IsSet("colsep") {
+		re, err := regexp.Compile(c.String("colsep"))
+		if err != nil {
+			return usagef("--colsep %q is not a valid regular expression: %v", c.String("colsep"), unwrapRegexp(err))
+		}
+		if re.MatchString("") {
+			return usagef("--colsep %q matches the empty string; give a separator that matches at least one character", c.String("colsep"))
+		}
+		o.ColSep = re
+	}
+	if c.IsSet("max-args") {
+		n, err := strconv.Atoi(c.String("max-args"))
+		if err != nil || n < 1 {
+			return usagef("-n %q: give a whole number of records per job, 1 or more", c.String("max-args"))
+		}
+		o.MaxArgs = n
+	}
+	if c.Bool("xargs") {
+		o.XArgs = xargsBudget
+		o.Slots = p.jobs
+		if o.Slots == 0 {
+			o.Slots = 1
+		}
+	}
+	switch h := c.String("header"); {
+	case !c.IsSet("header"):
+	case h == ":":
+		o.Header = true
+	default:
+		return usagef("--header %q: only --header : (the first record names the fields) is supported", h)
+	}
+	p.recordOpt = o
+	return nil
+}
+
+func unwrapRegexp(err error) string {
+	msg := err.Error()
+	return strings.TrimPrefix(msg, "error parsing regexp: ")
+}
+
+// parseJobs reads -j: N, N% of the usable CPUs, or 0 for no limit.
+func parseJobs(s string, set bool) (int, error) {
+	cpus := runtime.GOMAXPROCS(0)
+	if !set {
+		return cpus, nil
+	}
+	bad := usagef("-j %q: give a number of jobs (4), a share of the CPUs (50%%), or 0 for no limit", s)
+	if pct, ok := strings.CutSuffix(s, "%"); ok {
+		n, err := strconv.ParseFloat(pct, 64)
+		if err != nil || n <= 0 {
+			return 0, bad
+		}
+		return max(1, int(float64(cpus)*n/100)), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, bad
+	}
+	return n, nil
+}
+
+// parseSuccessCodes reads --success-codes: exit values separated by commas.
+func parseSuccessCodes(s string) (map[int]bool, error) {
+	if s == "" {
+		return nil, nil
+	}
+	codes := map[int]bool{}
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 || n > 255 {
+			return nil, usagef("--success-codes %q: give exit values from 0 to 255 separated by commas, e.g. 0,1", s)
+		}
+		codes[n] = true
+	}
+	return codes, nil
+}
+
+// parseDuration reads a Go duration (1.5s, 300ms, 2m) or a plain number of
+// seconds.
+func parseDuration(flag, s string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 {
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, usagef("%s %q: give a duration like 30s, 1.5m or 500ms, or a number of seconds", flag, s)
+	}
+	return d, nil
+}
+
+// chooseBar decides how progress is shown: --bar forces it (redrawn on a
+// terminal, plain lines elsewhere); without it the bar appears by itself when
+// stderr is a terminal and stdout is not.
+func chooseBar(bar, noBar bool, stdout, stderr io.Writer) barMode {
+	if noBar {
+		return barOff
+	}
+	errTTY := isTerminal(stderr)
+	switch {
+	case bar && errTTY:
+		return barTerminal
+	case bar:
+		return barLines
+	case errTTY && !isTerminal(stdout):
+		return barTerminal
+	}
+	return barOff
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

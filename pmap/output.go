@@ -1,0 +1,187 @@
+package pmap
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"sync"
+)
+
+// Mode is how jobs' output reaches parmap's own output.
+type Mode int
+
+const (
+	// Group writes each job's stdout whole when it ends, and its stderr whole
+	// to parmap's stderr (--group, the default).
+	Group Mode = iota
+	// LineBuffer passes lines on as they come, a whole line at a time
+	// (--line-buffer).
+	LineBuffer
+	// Ungroup hands parmap's own output to the jobs (-u).
+	Ungroup
+)
+
+// Output is parmap's standard output and error, shared by all jobs. Every
+// write to them goes through it, under one lock, so jobs never mix.
+type Output struct {
+	mu     sync.Mutex
+	stdout *bufio.Writer
+	stderr *bufio.Writer
+	failed func(error) // called once, on the first error writing to stdout
+	err    error
+}
+
+// NewOutput returns an Output writing to stdout and stderr. failed is called
+// once with the first error writing to stdout (a closed pipe, a full disk).
+func NewOutput(stdout, stderr io.Writer, failed func(error)) *Output {
+	return &Output{
+		stdout: bufio.NewWriterSize(stdout, chunkSize),
+		stderr: bufio.NewWriterSize(stderr, 4096),
+		failed: failed,
+	}
+}
+
+// Err returns the first error met writing to stdout.
+func (o *Output) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// WriteJob writes one finished job's captured output, each line prefixed with
+// tag when tag is not empty. Either buffer may be nil.
+func (o *Output) WriteJob(tag string, stdout, stderr *Buffer) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if stdout != nil && stdout.Len() > 0 && o.err == nil {
+		o.writeBuffer(o.stdout, tag, stdout)
+		o.flushStdout()
+	}
+	if stderr != nil && stderr.Len() > 0 {
+		o.writeBuffer(o.stderr, tag, stderr)
+		o.stderr.Flush()
+	}
+}
+
+// Message writes one line to stderr between jobs' outputs.
+func (o *Output) Message(line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.stderr.WriteString(line)
+	o.stderr.WriteByte('\n')
+	o.stderr.Flush()
+}
+
+// Stdout writes p to stdout whole, between jobs' outputs.
+func (o *Output) Stdout(p []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err == nil {
+		o.stdout.Write(p)
+		o.flushStdout()
+	}
+}
+
+func (o *Output) flushStdout() {
+	if err := o.stdout.Flush(); err != nil && o.err == nil {
+		o.err = err
+		if o.failed != nil {
+			o.failed(err)
+		}
+	}
+}
+
+func (o *Output) writeBuffer(w *bufio.Writer, tag string, b *Buffer) {
+	if tag == "" {
+		b.WriteTo(w)
+		return
+	}
+	t := &tagger{w: w, tag: tag, bol: true}
+	b.WriteTo(t)
+}
+
+// tagger prefixes every line written through it with tag and a TAB.
+type tagger struct {
+	w   *bufio.Writer
+	tag string
+	bol bool // at the beginning of a line
+}
+
+func (t *tagger) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if t.bol {
+			t.w.WriteString(t.tag)
+			t.w.WriteByte('\t')
+			t.bol = false
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			t.w.Write(p)
+			break
+		}
+		t.w.Write(p[:i+1])
+		p = p[i+1:]
+		t.bol = true
+	}
+	return n, nil
+}
+
+// LineWriter passes a running job's output on a whole line at a time. The
+// last line, if it has no newline, is passed on by Close.
+type LineWriter struct {
+	o      *Output
+	stderr bool
+	tag    string
+	part   []byte
+}
+
+// Lines returns a LineWriter for one job's stdout (or stderr).
+func (o *Output) Lines(tag string, stderr bool) *LineWriter {
+	return &LineWriter{o: o, stderr: stderr, tag: tag}
+}
+
+// Write passes on every complete line in p and keeps the rest.
+func (l *LineWriter) Write(p []byte) (int, error) {
+	i := bytes.LastIndexByte(p, '\n')
+	if i < 0 {
+		l.part = append(l.part, p...)
+		return len(p), nil
+	}
+	l.emit(p[:i+1])
+	l.part = append(l.part[:0], p[i+1:]...)
+	return len(p), nil
+}
+
+// Close passes on an unterminated last line.
+func (l *LineWriter) Close() error {
+	if len(l.part) > 0 {
+		l.emit(nil)
+	}
+	return nil
+}
+
+func (l *LineWriter) emit(lines []byte) {
+	o := l.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	w := o.stdout
+	if l.stderr {
+		w = o.stderr
+	} else if o.err != nil {
+		l.part = l.part[:0]
+		return
+	}
+	var dst io.Writer = w
+	if l.tag != "" {
+		dst = &tagger{w: w, tag: l.tag, bol: true}
+	}
+	dst.Write(l.part)
+	l.part = l.part[:0]
+	dst.Write(lines)
+	if l.stderr {
+		w.Flush()
+	} else {
+		o.flushStdout()
+	}
+}

@@ -1,0 +1,96 @@
+package records
+
+import (
+	"io"
+	"os"
+)
+
+// input reads the values of one Source in order. A file is opened on the first
+// call of next and closed at its end (or by close); standard input is never
+// closed, it belongs to the caller.
+type input struct {
+	src     Source
+	stdin   io.Reader
+	delim   byte
+	stripCR bool
+
+	i     int       // fromList: next index
+	split *splitter // fromStdin, fromFile: once started
+	file  *os.File  // fromFile: while open
+	done  bool
+}
+
+// next returns the source's next value, or io.EOF after the last. Other errors
+// are one line naming the source.
+func (in *input) next() (string, error) {
+	if in.done {
+		return "", io.EOF
+	}
+	if in.src.kind == fromList {
+		if in.i == len(in.src.values) {
+			in.done = true
+			return "", io.EOF
+		}
+		in.i++
+		return in.src.values[in.i-1], nil
+	}
+	if in.split == nil {
+		if err := in.start(); err != nil {
+			return "", err
+		}
+	}
+	v, err := in.split.next()
+	if err == nil {
+		return v, nil
+	}
+	in.done = true
+	cerr := in.close()
+	if err != io.EOF {
+		return "", in.src.readError(err)
+	}
+	if cerr != nil {
+		return "", in.src.readError(cerr)
+	}
+	return "", io.EOF
+}
+
+// start opens the source for reading.
+func (in *input) start() error {
+	r := in.stdin
+	if in.src.kind == fromFile {
+		f, err := os.Open(in.src.path)
+		if err != nil {
+			in.done = true
+			return in.src.openError(err)
+		}
+		in.file = f
+		r = f
+	}
+	in.split = newSplitter(r, in.delim, in.stripCR)
+	return nil
+}
+
+// all reads every remaining value.
+func (in *input) all() ([]string, error) {
+	var vs []string
+	for {
+		v, err := in.next()
+		if err == io.EOF {
+			return vs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+}
+
+// close closes the file, if one is open.
+func (in *input) close() error {
+	if in.file == nil {
+		return nil
+	}
+	err := in.file.Close()
+	in.file = nil
+	return err
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package records
+
+// memoryRecords is the length of the flat-memory run.
+const memoryRecords = 50_000_000

@@ -1,0 +1,107 @@
+package template
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/parmap/parmap/records"
+)
+
+// Expand returns the command for one record, run in job slot slot. The error
+// is a *TooLongError when an argument is longer than Linux passes, an
+// *ArithError when a value inside shell arithmetic is not a number, and for a
+// record that is itself a command line, an error that names it.
+func (t *Template) Expand(rec *records.Record, slot int) (Command, error) {
+	var cmd Command
+	var err error
+	switch t.mode {
+	case Argv:
+		cmd = t.expandArgv(rec, slot)
+	case ShellLine:
+		var line string
+		line, _, err = t.line.expand(rec, slot)
+		cmd = Command{Argv: []string{t.shell, "-c", line}, Line: line}
+	default:
+		cmd, err = t.expandRecord(rec)
+	}
+	if err != nil {
+		return Command{}, err
+	}
+	for i, a := range cmd.Argv {
+		if len(a) > MaxArg {
+			shell := len(cmd.Argv) == 3 && i == 2 && cmd.Argv[0] == t.shell && cmd.Argv[1] == "-c"
+			return Command{}, &TooLongError{Seq: rec.Seq, Index: i, Len: len(a), Shell: shell}
+		}
+	}
+	return cmd, nil
+}
+
+func (t *Template) expandArgv(rec *records.Record, slot int) Command {
+	argv := make([]string, 0, len(t.words)+len(rec.Args))
+	used := false
+	for i := range t.words {
+		var u bool
+		argv, u = t.words[i].expand(argv, rec, slot)
+		used = used || u
+	}
+	if !used && !t.static {
+		argv = append(argv, rec.Args...)
+	}
+	return Command{Argv: argv, Line: QuoteLine(argv)}
+}
+
+// expandRecord reads a record as a command line: run directly when it has no
+// shell syntax, under the shell as it stands when it has (the record is the
+// command: nothing is quoted).
+func (t *Template) expandRecord(rec *records.Record) (Command, error) {
+	line := strings.Join(rec.Args, " ")
+	if !t.force {
+		// A line the lexer cannot read has shell syntax: the shell will say what is wrong.
+		if l := lex(line, matcher{off: true}); l.err == "" && !l.syntax {
+			if words, ok := split(line); ok {
+				if len(words) == 0 {
+					return Command{}, fmt.Errorf("record %d: the command line is empty", rec.Seq)
+				}
+				return Command{Argv: words, Line: line}, nil
+			}
+		}
+	}
+	if strings.TrimLeft(line, " \t\n") == "" {
+		return Command{}, fmt.Errorf("record %d: the command line is empty", rec.Seq)
+	}
+	return Command{Argv: []string{t.shell, "-c", line}, Line: line}, nil
+}
+
+// TooLongError is returned by Expand for an argument longer than MaxArg.
+type TooLongError struct {
+	Seq   int64 // the job number
+	Index int   // the argument: 0 is the program, and in shell mode 2 is the command line
+	Len   int   // its length in bytes
+	Shell bool  // the argument is the command line given to the shell
+}
+
+func (e *TooLongError) Error() string {
+	what := fmt.Sprintf("argument %d", e.Index)
+	if e.Shell {
+		what = "the shell command line"
+	}
+	return fmt.Sprintf("record %d: %s is %d bytes; Linux passes at most %d bytes in one argument (use --pipe or a template that does not pass the record)",
+		e.Seq, what, e.Len, MaxArg)
+}
+
+// ArithError is returned by Expand when a value goes inside shell arithmetic
+// ($((…)), ((…)), ${x:n}, a[n]) and is not a number: quotes do not protect a
+// value there.
+type ArithError struct {
+	Seq   int64  // the job number
+	Token string // the replacement string, e.g. "{}"
+	Value string
+}
+
+func (e *ArithError) Error() string {
+	v := e.Value
+	if len(v) > 40 {
+		v = v[:40] + "…"
+	}
+	return fmt.Sprintf("record %d: %s is inside shell arithmetic, where only a number is safe, and %q is not a number", e.Seq, e.Token, v)
+}

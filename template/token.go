@@ -1,0 +1,198 @@
+package template
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/parmap/parmap/records"
+)
+
+// source says where a replacement string takes its value from.
+type source uint8
+
+const (
+	srcArgs  source = iota // {} (or the -I string): the record's Args
+	srcValue               // {n}: Values[n-1]
+	srcName                // {name}: the field named so by --header; its own text when there is none
+	srcSeq                 // {#}: the job number
+	srcSlot                // {%}: the job slot
+)
+
+// op is what a replacement string does to the value it picks.
+type op uint8
+
+const (
+	opNone      op = iota
+	opNoExt        // {.}: without extension
+	opBase         // {/}: basename
+	opDir          // {//}: dirname
+	opBaseNoExt    // {/.}: basename without extension
+	opTrim         // {^SUFFIX}: SUFFIX removed
+)
+
+// token is one replacement string of a template.
+type token struct {
+	src   source
+	op    op
+	field int    // srcValue: index into Values
+	name  string // srcName: the text between the braces
+	arg   string // opTrim: the suffix; srcName with an op: the name without the op's suffix
+	raw   string // the replacement string as written, e.g. "{1/.}"
+}
+
+// matcher finds replacement strings in template text.
+type matcher struct {
+	replace string // the -I string; "" when {} stands for the record
+	off     bool   // recognize nothing (a record run as a command)
+}
+
+// at reports the replacement string that starts at s[i:], if one does.
+func (m matcher) at(s string, i int) (token, bool) {
+	if m.off {
+		return token{}, false
+	}
+	if m.replace != "" && strings.HasPrefix(s[i:], m.replace) {
+		return token{src: srcArgs, raw: m.replace}, true
+	}
+	if s[i] != '{' {
+		return token{}, false
+	}
+	j := strings.IndexAny(s[i+1:], "{}")
+	if j < 0 || s[i+1+j] != '}' {
+		return token{}, false
+	}
+	return m.classify(s[i : i+j+2])
+}
+
+// classify parses one brace group, braces included.
+func (m matcher) classify(raw string) (token, bool) {
+	in := raw[1 : len(raw)-1]
+	t := token{raw: raw}
+	switch in {
+	case "":
+		return t, m.replace == ""
+	case "#":
+		t.src = srcSeq
+		return t, true
+	case "%":
+		t.src = srcSlot
+		return t, true
+	}
+	if suffix, ok := strings.CutPrefix(in, "^"); ok {
+		t.op, t.arg = opTrim, suffix
+		return t, true
+	}
+	rest, o := cutOp(in)
+	if rest == "" {
+		t.op = o
+		return t, true
+	}
+	if n, err := strconv.Atoi(rest); err == nil && n >= 1 && rest[0] != '+' {
+		t.src, t.op, t.field = srcValue, o, n-1
+		return t, true
+	}
+	t.src, t.name = srcName, in
+	if o != opNone {
+		t.op, t.arg = o, rest
+	}
+	return t, true
+}
+
+// cutOp splits a path operator off the end of a brace group's text.
+func cutOp(s string) (string, op) {
+	switch {
+	case strings.HasSuffix(s, "/."):
+		return s[:len(s)-2], opBaseNoExt
+	case strings.HasSuffix(s, "//"):
+		return s[:len(s)-2], opDir
+	case strings.HasSuffix(s, "/"):
+		return s[:len(s)-1], opBase
+	case strings.HasSuffix(s, "."):
+		return s[:len(s)-1], opNoExt
+	}
+	return s, opNone
+}
+
+// apply transforms one value.
+func (t *token) apply(s string) string {
+	switch t.op {
+	case opNoExt:
+		return noExt(s)
+	case opBase:
+		return basename(s)
+	case opDir:
+		return dirname(s)
+	case opBaseNoExt:
+		return noExt(basename(s))
+	case opTrim:
+		return strings.TrimSuffix(s, t.arg)
+	}
+	return s
+}
+
+// value returns the value of a token other than srcArgs. ok is false for a
+// {name} that names no field: the token then stands for its own text.
+func (t *token) value(rec *records.Record, slot int) (v string, ok bool) {
+	switch t.src {
+	case srcSeq:
+		return strconv.FormatInt(rec.Seq, 10), true
+	case srcSlot:
+		return strconv.Itoa(slot), true
+	case srcValue:
+		if t.field < len(rec.Values) {
+			return t.apply(rec.Values[t.field]), true
+		}
+		return "", true
+	case srcName:
+		if i := index(rec.Names, t.name); i >= 0 {
+			return field(rec, i), true
+		}
+		if t.arg != "" {
+			if i := index(rec.Names, t.arg); i >= 0 {
+				return t.apply(field(rec, i)), true
+			}
+		}
+		return t.raw, false
+	}
+	panic("template: value of {}")
+}
+
+// field returns Values[i], or "" when the record has fewer values.
+func field(rec *records.Record, i int) string {
+	if i < len(rec.Values) {
+		return rec.Values[i]
+	}
+	return ""
+}
+
+func index(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// joinArgs returns the record's Args transformed by t and joined by single spaces.
+func (t *token) joinArgs(rec *records.Record) string {
+	switch len(rec.Args) {
+	case 0:
+		return ""
+	case 1:
+		return t.apply(rec.Args[0])
+	}
+	n := len(rec.Args) - 1
+	for _, a := range rec.Args {
+		n += len(a)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, a := range rec.Args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.apply(a))
+	}
+	return b.String()
+}

@@ -1,0 +1,288 @@
+package testscripts
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// notePid records the calling process in $PIDS, so that noprocs can check
+// that it is gone.
+func notePid() {
+	if dir := os.Getenv("PIDS"); dir != "" {
+		os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getpid())), nil, 0o644)
+	}
+}
+
+// sleeper SECONDS [FILE]: records its pid, creates FILE (if given) once it
+// runs, and sleeps.
+func sleeper() {
+	notePid()
+	d, err := time.ParseDuration(os.Args[1] + "s")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sleeper: bad duration", os.Args[1])
+		os.Exit(2)
+	}
+	if len(os.Args) > 2 {
+		os.WriteFile(os.Args[2], []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	}
+	time.Sleep(d)
+}
+
+// spawner FILE: starts a background sleeper grandchild that outlives it, then
+// creates FILE and sleeps. Used to check that whole process groups are killed.
+func spawner() {
+	notePid()
+	c := exec.Command("sleeper", "600")
+	c.Start()
+	os.WriteFile(os.Args[1], []byte(strconv.Itoa(c.Process.Pid)+"\n"), 0o644)
+	time.Sleep(600 * time.Second)
+}
+
+// catcher FILE [ignore]: records every INT, TERM, HUP or CONT it gets in FILE,
+// one name a line; exits on INT or TERM unless told to ignore them. It
+// creates FILE.ready, holding its pid, once it is listening.
+func catcher() {
+	notePid()
+	file := os.Args[1]
+	ignore := len(os.Args) > 2 && os.Args[2] == "ignore"
+	c := make(chan os.Signal, 8)
+	signal.Notify(c, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGCONT)
+	os.WriteFile(file+".ready", []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	for s := range c {
+		f, _ := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		fmt.Fprintln(f, s.(syscall.Signal).String())
+		f.Close()
+		if !ignore && (s == syscall.SIGINT || s == syscall.SIGTERM) {
+			os.Exit(3)
+		}
+	}
+}
+
+// emit ID BYTES: writes BYTES bytes of 100-byte lines, each naming ID, in
+// small writes so that a careless runner would interleave them.
+func emit() {
+	id := os.Args[1]
+	n, _ := strconv.Atoi(os.Args[2])
+	w := bufio.NewWriterSize(os.Stdout, 4096)
+	line := fmt.Sprintf("job %s ", id)
+	for n > 0 {
+		l := line + strings.Repeat("x", max(0, 99-len(line))) + "\n"
+		if len(l) > n {
+			l = l[:n]
+		}
+		w.WriteString(l)
+		n -= len(l)
+	}
+	w.Flush()
+}
+
+// slowcat FILE...: writes each line of its input, then waits for FILE
+// (one per line written, in order) to exist before the next line. Lets a
+// test see what parmap does before its input has ended. A FILE that does
+// not appear within a minute ends it with status 1 and a message.
+func slowcat() {
+	sc := bufio.NewScanner(os.Stdin)
+	gates := os.Args[1:]
+	for sc.Scan() {
+		fmt.Println(sc.Text())
+		if len(gates) > 0 {
+			if !waitFor(gates[0], 60*time.Second) {
+				fmt.Fprintf(os.Stderr, "slowcat: %s did not appear within a minute\n", gates[0])
+				os.Exit(1)
+			}
+			gates = gates[1:]
+		}
+	}
+}
+
+func waitFor(path string, limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}
+
+// waitfile FILE...: waits until every FILE exists (at most a minute).
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	for _, a := range args {
+		if !waitFor(ts.MkAbs(a), 60*time.Second) {
+			ts.Fatalf("waitfile: %s did not appear within a minute", a)
+		}
+	}
+}
+
+// noprocs: every process recorded in $PIDS is gone (zombies count as gone);
+// waits up to 10 s for them to die.
+func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
+	dir := ts.Getenv("PIDS")
+	entries, err := os.ReadDir(dir)
+	ts.Check(err)
+	if len(entries) == 0 && !neg {
+		ts.Fatalf("noprocs: no process was recorded in %s", dir)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, e := range entries {
+		pid, _ := strconv.Atoi(e.Name())
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("noprocs: process %d is still running", pid)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// alive reports whether pid is a running (not zombie) process.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+// lines FILE N: FILE has exactly N lines.
+func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: lines FILE N")
+	}
+	data := ts.ReadFile(args[0])
+	n := strings.Count(data, "\n")
+	want, _ := strconv.Atoi(args[1])
+	if (n == want) == neg {
+		ts.Fatalf("%s has %d lines, want %d", args[0], n, want)
+	}
+}
+
+// waitfor FILE...: the waitfile command as a program, for shell scripts:
+// waits until every FILE exists, exits 1 after a minute.
+func waitfor() {
+	for _, f := range os.Args[1:] {
+		if !waitFor(f, 60*time.Second) {
+			fmt.Fprintf(os.Stderr, "waitfor: %s did not appear within a minute\n", f)
+			os.Exit(1)
+		}
+	}
+}
+
+// procstate PIDFILE STATE: the process whose pid PIDFILE holds reaches
+// STATE (a letter of /proc/PID/stat: S, T, R…) within 10 s. S also accepts
+// R, as a running process is not stopped either.
+func cmdProcState(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: procstate PIDFILE STATE")
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[0])))
+	ts.Check(err)
+	want := args[1]
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		got = procState(pid)
+		if got == want || (want == "S" && got == "R") {
+			return
+		}
+	}
+	ts.Fatalf("procstate: process %d is in state %q, want %q", pid, got, want)
+}
+
+// procState returns the state letter of pid, "" when it is gone.
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return ""
+	}
+	return s[i+2 : i+3]
+}
+
+// watchdog PID SECONDS: SIGKILLs PID should it still run after SECONDS, and
+// says so on stderr; exits as soon as PID is gone. Shell scripts start it
+// in the background next to a parmap they signal, so that a parmap that
+// fails to exit fails the test instead of hanging it.
+func watchdog() {
+	pid, _ := strconv.Atoi(os.Args[1])
+	secs, _ := strconv.Atoi(os.Args[2])
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			fmt.Fprintf(os.Stderr, "watchdog: process %d still running after %ds; killed\n", pid, secs)
+			syscall.Kill(pid, syscall.SIGKILL)
+			os.Exit(1)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// status N PROGRAM [ARG...]: runs PROGRAM like exec does and checks that its
+// exit status is N; a death by signal S counts as 128+S, as in the shell.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || neg {
+		ts.Fatalf("usage: status N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			got = 128 + int(ws.Signal())
+		}
+	case err != nil:
+		ts.Fatalf("status: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
+// waitmatch FILE REGEXP: waits until FILE exists and its content matches
+// REGEXP (multi-line mode, at most a minute).
+func cmdWaitMatch(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || neg {
+		ts.Fatalf("usage: waitmatch file regexp")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && re.Match(b) {
+			return
+		}
+	}
+	ts.Fatalf("waitmatch: %s did not match %q within a minute", args[0], args[1])
+}
+
+// killRecorded SIGKILLs every process recorded in dir that still runs.
+func killRecorded(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && alive(pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
