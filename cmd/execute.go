@@ -38,6 +38,9 @@ type session struct {
 	env    []string
 	paths  sync.Map // program name → path found in PATH
 	bar    progress
+	// captures[slot] are the files the job in that slot writes its stdout
+	// and stderr into (--group); made when the slot is first used.
+	captures [][2]*pmap.Capture
 }
 
 // job is one task: a record, and once it runs, its command and output.
@@ -73,6 +76,14 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 
 	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv()}
 	defer s.budget.Close()
+	if p.mode == pmap.Group && !p.dryRun {
+		slots := p.jobs
+		if slots == 0 {
+			slots = exchange.MaxUnlimited
+		}
+		s.captures = make([][2]*pmap.Capture, slots+1)
+		defer s.closeCaptures()
+	}
 	s.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
 	s.bar = newProgress(p.bar, stderr)
 	if p.keepOrder {
@@ -158,9 +169,11 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env}
 	switch s.plan.mode {
 	case pmap.Group:
-		j.stdout = pmap.NewBuffer(s.budget)
-		j.stderr = pmap.NewBuffer(s.budget)
-		spec.Stdout, spec.Stderr = j.stdout, j.stderr
+		c, err := s.capture(slot)
+		if err != nil {
+			return channel.Spec{}, err
+		}
+		spec.Stdout, spec.Stderr = c[0].File(), c[1].File()
 	case pmap.LineBuffer:
 		tag := s.tag(j, slot)
 		j.lines = [2]*pmap.LineWriter{s.out.Lines(tag, false), s.out.Lines(tag, true)}
@@ -169,6 +182,49 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		spec.Stdout, spec.Stderr = os.Stdout, os.Stderr
 	}
 	return spec, nil
+}
+
+// capture returns the slot's capture files, making them on first use.
+func (s *session) capture(slot int) ([2]*pmap.Capture, error) {
+	c := &s.captures[slot]
+	for i := range c {
+		if c[i] == nil {
+			var err error
+			if c[i], err = pmap.NewCapture(s.plan.tmpdir); err != nil {
+				return *c, fmt.Errorf("capturing output: %w", err)
+			}
+		}
+	}
+	return *c, nil
+}
+
+// collect moves the output a job left in its slot's capture files into
+// buffers of its own, freeing the files for the slot's next job. When a
+// process of the job still lives (a background child), the slot gets new
+// files so that nothing it writes later reaches another job's output.
+func (s *session) collect(j *job, slot int, lingering bool) {
+	j.stdout, j.stderr = pmap.NewBuffer(s.budget), pmap.NewBuffer(s.budget)
+	for i, b := range []*pmap.Buffer{j.stdout, j.stderr} {
+		c := s.captures[slot][i]
+		err := c.Take(b)
+		if err == nil && lingering {
+			err = c.Renew()
+		}
+		if err != nil {
+			s.out.Message(fmt.Sprintf("parmap: job %d: reading its output: %s", j.rec.Seq, oneLine(err.Error())))
+		}
+		b.Seal()
+	}
+}
+
+func (s *session) closeCaptures() {
+	for _, c := range s.captures {
+		for _, f := range c {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}
 }
 
 // lookPath finds a program in PATH once per name; it returns "" when the
@@ -207,9 +263,8 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 			l.Close()
 		}
 	}
-	if j.stdout != nil {
-		j.stdout.Seal()
-		j.stderr.Seal()
+	if s.captures != nil && s.captures[slot][0] != nil {
+		s.collect(j, slot, res.Lingering)
 	}
 	if res.Err != nil {
 		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(res.Err.Error())))

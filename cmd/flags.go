@@ -29,7 +29,7 @@ func flags() []cli.Flag {
 
 		&cli.StringFlag{Name: "jobs", Aliases: []string{"j", "P"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; 0 for as many as there are records (default: the CPUs parmap may use)"},
 		&cli.BoolFlag{Name: "dry-run", Category: catRun, Usage: "print the commands instead of running them"},
-		&cli.StringFlag{Name: "success-codes", Category: catRun, Usage: "exit values that count as success, e.g. 0,1 for grep (default 0)"},
+		&cli.StringFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"},
 		&cli.StringFlag{Name: "kill-after", Category: catRun, Value: "2s", Usage: "after SIGINT or SIGTERM, give jobs `DURATION` before SIGKILL"},
 		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "spill waiting output to `DIR` (default $TMPDIR or /tmp)"},
 

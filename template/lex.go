@@ -16,13 +16,13 @@ import "strings"
 type quoting uint8
 
 const (
-	qWord    quoting = iota // outside quotes
-	qSingle                 // inside '…'
-	qDouble                 // inside "…"
-	qBrace                  // inside "${x:-…}" (any of - = ? + with or without :)
-	qPattern                // inside "${x#…}" (and % ## %%, bash's / ^ ,)
-	qPatternSingle          // inside '…' inside "${x#…}"
-	qArith                  // inside $((…)), ((…)), $[…], ${x:n}, a[n]: a number only
+	qWord          quoting = iota // outside quotes
+	qSingle                       // inside '…'
+	qDouble                       // inside "…"
+	qBrace                        // inside "${x:-…}" (any of - = ? + with or without :)
+	qPattern                      // inside "${x#…}" (and % ## %%, bash's / ^ ,)
+	qPatternSingle                // inside '…' inside "${x#…}"
+	qArith                        // inside $((…)), ((…)), $[…], ${x:n}, a[n]: a number only
 )
 
 // enc says how to write a value at one place of a shell command line.

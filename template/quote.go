@@ -84,9 +84,10 @@ func appendWord(b []byte, s string, alone bool) []byte {
 
 // appendInDouble appends s for the inside of double quotes: $ ` " \ get a
 // backslash. Inside "${x:-…}" (brace), } gets one too, and ' is written "'"
-// because bash pairs single quotes there. Inside any ${…} word (param), a "("
-// after < or > is written ""( so that bash does not start a process
-// substitution.
+// because bash pairs single quotes there. Inside any ${…} word (param), ""
+// goes after < and > and before "(", so that bash never sees a process
+// substitution <( or >( (not even across the value's ends, nor with bash's
+// internal \x01 quoting byte between).
 func appendInDouble(b []byte, s string, brace, param bool) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -104,10 +105,15 @@ func appendInDouble(b []byte, s string, brace, param bool) []byte {
 				b = append(b, c)
 			}
 		case '(':
-			if param && i > 0 && (s[i-1] == '<' || s[i-1] == '>') {
+			if param {
 				b = append(b, '"', '"')
 			}
 			b = append(b, c)
+		case '<', '>':
+			b = append(b, c)
+			if param {
+				b = append(b, '"', '"')
+			}
 		default:
 			b = append(b, c)
 		}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,8 +154,13 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, shell, file).CombinedOutput()
+	cmd := exec.CommandContext(ctx, shell, file)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
+		os.WriteFile("/tmp/failed-script", []byte(script.String()), 0o600)
 		return fmt.Errorf("%s: values %q: timed out", shell, values)
 	}
 	if err != nil {

@@ -1,0 +1,62 @@
+package pmap
+
+import (
+	"io"
+	"os"
+)
+
+// Capture is an unnamed temporary file that a job writes its output into
+// directly, in place of a pipe: the job runs without parmap reading along,
+// and an empty output costs nothing but one fstat. A job slot reuses its
+// Capture job after job (Reset).
+type Capture struct {
+	dir string
+	f   *os.File
+}
+
+// NewCapture returns a Capture whose file lives in dir ("" for the system's
+// temporary directory); it has no name, so nothing is left behind.
+func NewCapture(dir string) (*Capture, error) {
+	f, err := openUnlinked(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Capture{dir: dir, f: f}, nil
+}
+
+// File is the file to hand to the job as its stdout or stderr.
+func (c *Capture) File() *os.File { return c.f }
+
+// Take moves what the job wrote into b and makes the Capture empty again.
+func (c *Capture) Take(b *Buffer) error {
+	st, err := c.f.Stat()
+	if err != nil {
+		return err
+	}
+	if n := st.Size(); n > 0 {
+		if _, err := b.ReadFrom(io.NewSectionReader(c.f, 0, n)); err != nil {
+			return err
+		}
+		if err := c.f.Truncate(0); err != nil {
+			return err
+		}
+		// The job shared the file's offset; start the next one at 0.
+		_, err = c.f.Seek(0, io.SeekStart)
+	}
+	return err
+}
+
+// Renew gives the Capture a fresh file, for when a process that outlived its
+// job may still write to the old one.
+func (c *Capture) Renew() error {
+	f, err := openUnlinked(c.dir)
+	if err != nil {
+		return err
+	}
+	c.f.Close()
+	c.f = f
+	return nil
+}
+
+// Close releases the file.
+func (c *Capture) Close() error { return c.f.Close() }
