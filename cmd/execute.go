@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/parmap/parmap/channel"
@@ -61,7 +62,6 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
 		return exitError
 	}
-	defer r.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -93,9 +93,12 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	}
 
 	tasks := make(chan exchange.Task, max(1, min(p.jobs, 64)))
-	var readErr error
+	var readErr atomic.Pointer[error] // set by the reader goroutine
+	// The reader goroutine owns r: it may be blocked reading endless
+	// input when the run ends, and then parmap exits without waiting.
 	go func() {
 		defer close(tasks)
+		defer r.Close()
 		for {
 			rec, err := r.Next()
 			if err == io.EOF {
@@ -103,7 +106,7 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 				return
 			}
 			if err != nil {
-				readErr = err
+				readErr.Store(&err)
 				return
 			}
 			s.bar.Add(1)
@@ -134,8 +137,8 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		}
 		fmt.Fprintf(stderr, "parmap: writing output: %s\n", oneLine(s.out.Err().Error()))
 		return exitError
-	case readErr != nil:
-		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(readErr.Error()))
+	case readErr.Load() != nil:
+		fmt.Fprintf(stderr, "parmap: %s\n", oneLine((*readErr.Load()).Error()))
 		return exitError
 	}
 	return exitStatus(sum.Failed)

@@ -97,6 +97,11 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	case c.Bool("line-buffer"):
 		p.mode = pmap.LineBuffer
 	}
+	if p.keepOrder && p.mode == pmap.LineBuffer {
+		// Lines of later jobs cannot be passed on before earlier jobs end;
+		// in input order, every job's output is written whole.
+		p.mode = pmap.Group
+	}
 	if p.success, err = parseSuccessCodes(c.String("success-codes")); err != nil {
 		return nil, err
 	}

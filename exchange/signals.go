@@ -35,9 +35,10 @@ func (s *stopper) handle(sig syscall.Signal, sum *Summary) bool {
 		s.stopping = true
 	case syscall.SIGTSTP:
 		s.x.signalAll(syscall.SIGSTOP)
+		// Kill may return before parmap has stopped (another thread can
+		// take the signal), so the jobs are resumed only when SIGCONT
+		// arrives, below.
 		syscall.Kill(syscall.Getpid(), syscall.SIGSTOP)
-		// Running again: SIGCONT woke parmap.
-		s.x.signalAll(syscall.SIGCONT)
 	case syscall.SIGCONT:
 		s.x.signalAll(syscall.SIGCONT)
 	}

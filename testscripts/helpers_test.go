@@ -150,13 +150,8 @@ func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
 
 // alive reports whether pid is a running (not zombie) process.
 func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+	s := procState(pid)
+	return s != "" && s != "Z"
 }
 
 // lines FILE N: FILE has exactly N lines.

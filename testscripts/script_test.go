@@ -46,9 +46,11 @@ func TestScripts(t *testing.T) {
 			// Under -race, every helper and parmap run would otherwise
 			// sleep a second on exit.
 			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-			// A failed script must not leave its helpers behind (nor a
-			// stopped parmap, whose jobs Pdeathsig then ends): this runs
-			// before testscript waits for background commands.
+			// A failed script must not leave its helpers behind, nor a
+			// parmap it recorded in $PIDS (a stopped one would hang the
+			// test; once it is killed, Pdeathsig ends its jobs). On
+			// failure this runs before testscript waits for background
+			// commands.
 			e.Defer(func() { killRecorded(pids) })
 			return os.Mkdir(pids, 0o755)
 		},
