@@ -199,4 +199,3 @@ func (l *lineWaiter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-

@@ -23,10 +23,10 @@ type Budget struct {
 	used  atomic.Int64
 	dir   string
 
-	mu    sync.Mutex
-	file  *os.File
-	end   int64 // bytes allocated in file
-	err   error
+	mu   sync.Mutex
+	file *os.File
+	end  int64 // bytes allocated in file
+	err  error
 }
 
 // NewBudget returns a Budget of limit bytes whose spill file goes in dir
