@@ -39,6 +39,11 @@ type session struct {
 	env    []string
 	paths  sync.Map // program name → path found in PATH
 	bar    progress
+	// due reports whether job seq's output is due next (with -k), so that
+	// the job may write to parmap's own output directly; nil without -k.
+	due func(seq int64) bool
+	// stdout and stderr are parmap's own.
+	stdout, stderr *os.File
 	// captures[slot] are the files the job in that slot writes its stdout
 	// and stderr into (--group); made when the slot is first used.
 	captures [][2]*pmap.Capture
@@ -53,6 +58,11 @@ type job struct {
 	stderr *pmap.Buffer
 	lines  [2]*pmap.LineWriter
 	tag    string // prefix of each output line, "" for none
+	// live is true when the job wrote to parmap's output directly.
+	live bool
+	// direct holds the job's slot's capture files while the job's output
+	// is written straight from them (its turn came as it ended).
+	direct *[2]*pmap.Capture
 }
 
 // execute runs the plan and returns parmap's exit status.
@@ -74,7 +84,7 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	signal.Notify(pipes, syscall.SIGPIPE)
 	defer signal.Stop(pipes)
 
-	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv()}
+	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(), stdout: stdout, stderr: stderr}
 	defer s.budget.Close()
 	if p.mode == pmap.Group && !p.dryRun {
 		slots := p.jobs
@@ -87,7 +97,13 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	s.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
 	s.bar = newProgress(p.bar, stderr)
 	if p.keepOrder {
-		s.order = pmap.NewMap(1, s.emit)
+		m := pmap.NewMap(1, s.emit)
+		s.order = m
+		if p.tag || p.tagText != nil {
+			s.due = func(int64) bool { return false } // tags need parmap to read every line
+		} else {
+			s.due = func(seq int64) bool { return m.Next() == seq }
+		}
 	} else {
 		s.order = pmap.NewQueue(s.emit)
 	}
@@ -172,6 +188,13 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env}
 	switch s.plan.mode {
 	case pmap.Group:
+		if s.due != nil && s.due(j.rec.Seq) {
+			// Every earlier job's output is out and no later one can go
+			// before this one's: it may write to parmap's output itself.
+			j.live = true
+			spec.Stdout, spec.Stderr = s.stdout, s.stderr
+			break
+		}
 		c, err := s.capture(slot)
 		if err != nil {
 			return channel.Spec{}, err
@@ -266,17 +289,27 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 			l.Close()
 		}
 	}
-	if s.captures != nil && s.captures[slot][0] != nil {
-		s.collect(j, slot, res.Lingering)
-	}
 	if res.Err != nil {
 		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(res.Err.Error())))
 	}
 	if s.plan.mode == pmap.Group {
 		j.tag = s.tag(j, slot)
 	}
+	defer s.bar.Done(res.Failed(s.plan.success) && !s.plan.dryRun)
+	if s.captures != nil && s.captures[slot][0] != nil && !j.live {
+		// If it is the job's turn now, its output goes out straight from
+		// the capture files; otherwise it is moved into buffers to wait,
+		// and the files are free for the slot's next job.
+		if !res.Lingering {
+			j.direct = &s.captures[slot]
+			if s.order.TryPut(j.rec.Seq, j) {
+				return
+			}
+			j.direct = nil
+		}
+		s.collect(j, slot, res.Lingering)
+	}
 	s.order.Put(j.rec.Seq, j)
-	s.bar.Done(res.Failed(s.plan.success) && !s.plan.dryRun)
 }
 
 // emit writes a job's output; the Map or Queue calls it in output order.
@@ -284,6 +317,13 @@ func (s *session) emit(j *job) {
 	switch {
 	case s.plan.dryRun:
 		s.out.Stdout([]byte(j.cmd.Line + "\n"))
+	case j.live:
+		// Its output is out already.
+	case j.direct != nil:
+		if err := s.out.WriteCaptured(j.tag, j.direct[0], j.direct[1]); err != nil {
+			s.out.Message(fmt.Sprintf("parmap: job %d: reading its output: %s", j.rec.Seq, oneLine(err.Error())))
+		}
+		j.direct = nil
 	case j.stdout != nil:
 		s.out.WriteJob(j.tag, j.stdout, j.stderr)
 		j.stdout.Release()

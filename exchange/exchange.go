@@ -57,90 +57,66 @@ type Summary struct {
 
 // Exchange runs tasks. Its zero value is not usable; call New.
 type Exchange struct {
-	opt   Options
-	slots chan int
+	opt      Options
+	tasks    <-chan Task
+	done     Done
+	quit     chan struct{} // closed when no new job may start
+	quitOnce sync.Once
+	wg       sync.WaitGroup // one count per slot goroutine
 
 	mu        sync.Mutex
 	running   map[int]*channel.Child // by slot
 	lingering []int                  // process groups left by finished jobs
-	done      int64
+	doneCount int64
 	failed    int64
-	nextSlot  int // with Jobs == 0: the highest slot handed out
+	workers   int // slot goroutines started
+	idle      int // of those, how many wait for a task
 	killed    bool
 }
 
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
-	n := opt.Jobs
-	if n <= 0 {
-		n = MaxUnlimited
-	}
-	x := &Exchange{opt: opt, slots: make(chan int, n), running: make(map[int]*channel.Child)}
-	if opt.Jobs > 0 {
-		for i := 1; i <= n; i++ {
-			x.slots <- i
-		}
-	}
-	return x
+	return &Exchange{opt: opt, running: make(map[int]*channel.Child)}
 }
 
 // Run takes tasks until the channel is closed, a signal or ctx stops it, and
 // returns once every job it started has finished and Done has returned for it.
+//
+// Each job slot is a goroutine of its own that takes the next task from the
+// channel as soon as its previous job is done, so a finished job hands its
+// slot on without a detour through a scheduler loop. Run's own goroutine
+// acts on signals and the context meanwhile.
 func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summary {
-	var wg sync.WaitGroup
 	var sum Summary
-	sigs := x.opt.Signals
-	var stop stopper
-	stop.x = x
-
-feed:
-	for {
-		slot, ok := x.acquire(ctx, sigs, &stop, &sum)
-		if !ok {
-			break
-		}
-		var t Task
-		for t == nil {
-			select {
-			case t, ok = <-tasks:
-				if !ok {
-					x.slots <- slot
-					break feed
-				}
-			case sig := <-sigs:
-				if !stop.handle(sig.(syscall.Signal), &sum) {
-					x.slots <- slot
-					break feed
-				}
-			case <-ctx.Done():
-				sum.Canceled = true
-				stop.begin(syscall.SIGTERM)
-				x.slots <- slot
-				break feed
-			}
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			x.run(t, slot, done)
-			x.slots <- slot
-		}()
+	stop := stopper{x: x}
+	x.quit = make(chan struct{})
+	x.tasks, x.done = tasks, done
+	n := x.opt.Jobs
+	if n <= 0 {
+		n = 1 // more are started as they are needed
 	}
-
-	// Wait for the running jobs, still acting on signals.
+	x.workers, x.idle = n, n
+	for slot := 1; slot <= n; slot++ {
+		x.wg.Add(1)
+		go x.worker(slot)
+	}
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	go func() { x.wg.Wait(); close(finished) }()
+
 	ctxDone := ctx.Done()
 	for waiting := true; waiting; {
 		select {
 		case <-finished:
 			waiting = false
-		case sig := <-sigs:
-			stop.handle(sig.(syscall.Signal), &sum)
+		case sig := <-x.opt.Signals:
+			if !stop.handle(sig.(syscall.Signal), &sum) {
+				x.closeQuit()
+			}
 		case <-ctxDone:
 			ctxDone = nil
 			sum.Canceled = true
 			stop.begin(syscall.SIGTERM)
+			x.closeQuit()
 		case <-stop.escalate:
 			x.signalAll(syscall.SIGKILL)
 		}
@@ -153,45 +129,50 @@ feed:
 		channel.KillGroup(pgid)
 	}
 	x.lingering = nil
-	sum.Done, sum.Failed = x.done, x.failed
+	sum.Done, sum.Failed = x.doneCount, x.failed
 	x.mu.Unlock()
 	return sum
 }
 
-// acquire waits for a free slot, acting on signals meanwhile. It returns
-// false when the run must start no more jobs.
-func (x *Exchange) acquire(ctx context.Context, sigs <-chan os.Signal, stop *stopper, sum *Summary) (int, bool) {
-	if stop.stopping {
-		return 0, false
-	}
+// closeQuit tells every slot to start no more jobs.
+func (x *Exchange) closeQuit() {
+	x.quitOnce.Do(func() { close(x.quit) })
+}
+
+// worker is job slot number slot: it runs tasks one after another until the
+// tasks run out or the run must start no more jobs.
+func (x *Exchange) worker(slot int) {
+	defer x.wg.Done()
 	for {
-		if x.opt.Jobs <= 0 {
-			select {
-			case s := <-x.slots:
-				return s, true
-			default:
+		var t Task
+		select {
+		case <-x.quit:
+			return
+		case next, ok := <-x.tasks:
+			if !ok {
+				return
 			}
-			x.mu.Lock()
-			if x.nextSlot < MaxUnlimited {
-				x.nextSlot++
-				s := x.nextSlot
-				x.mu.Unlock()
-				return s, true
-			}
-			x.mu.Unlock()
+			t = next
 		}
 		select {
-		case s := <-x.slots:
-			return s, true
-		case sig := <-sigs:
-			if !stop.handle(sig.(syscall.Signal), sum) {
-				return 0, false
-			}
-		case <-ctx.Done():
-			sum.Canceled = true
-			stop.begin(syscall.SIGTERM)
-			return 0, false
+		case <-x.quit:
+			return // a stop came while the task was taken: it does not start
+		default:
 		}
+		x.mu.Lock()
+		x.idle--
+		grow := x.opt.Jobs <= 0 && x.idle == 0 && x.workers < MaxUnlimited
+		if grow {
+			x.workers++
+			x.idle++
+			x.wg.Add(1)
+			go x.worker(x.workers)
+		}
+		x.mu.Unlock()
+		x.run(t, slot, x.done)
+		x.mu.Lock()
+		x.idle++
+		x.mu.Unlock()
 	}
 }
 
@@ -207,7 +188,7 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 	}
 	failed := res.Failed(x.opt.Success) && !x.opt.DryRun
 	x.mu.Lock()
-	x.done++
+	x.doneCount++
 	if failed {
 		x.failed++
 	}

@@ -29,11 +29,11 @@ func (c *Capture) File() *os.File { return c.f }
 
 // Take moves what the job wrote into b and makes the Capture empty again.
 func (c *Capture) Take(b *Buffer) error {
-	st, err := c.f.Stat()
+	n, err := c.size()
 	if err != nil {
 		return err
 	}
-	if n := st.Size(); n > 0 {
+	if n > 0 {
 		if _, err := b.ReadFrom(io.NewSectionReader(c.f, 0, n)); err != nil {
 			return err
 		}
@@ -60,3 +60,25 @@ func (c *Capture) Renew() error {
 
 // Close releases the file.
 func (c *Capture) Close() error { return c.f.Close() }
+
+// Reset empties the Capture for the next job.
+func (c *Capture) Reset() error {
+	off, err := c.f.Seek(0, io.SeekCurrent)
+	if err != nil || off == 0 {
+		return err
+	}
+	if err := c.f.Truncate(0); err != nil {
+		return err
+	}
+	_, err = c.f.Seek(0, io.SeekStart)
+	return err
+}
+
+// size returns how many bytes the job wrote.
+func (c *Capture) size() (int64, error) {
+	st, err := c.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}

@@ -5,7 +5,12 @@ import "sync"
 // Orderer receives each job's result exactly once, by job number, and emits
 // results in its own order. Emit is never called concurrently.
 type Orderer[T any] interface {
+	// Put hands over the result of job seq; it is emitted in its turn.
 	Put(seq int64, v T)
+	// TryPut emits v at once if it is its turn, with any results that were
+	// waiting for it, and reports whether it did; otherwise v is not kept,
+	// and the caller makes it ready to wait before it calls Put.
+	TryPut(seq int64, v T) bool
 }
 
 // Map emits results in input order: result n is emitted once results 1..n-1
@@ -31,6 +36,22 @@ func (m *Map[T]) Put(seq int64, v T) {
 		m.pending[seq] = v
 		return
 	}
+	m.emitFrom(v)
+}
+
+// TryPut emits v and the results waiting for it if v is next.
+func (m *Map[T]) TryPut(seq int64, v T) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if seq != m.next {
+		return false
+	}
+	m.emitFrom(v)
+	return true
+}
+
+// emitFrom emits v, which is next, and every result waiting behind it.
+func (m *Map[T]) emitFrom(v T) {
 	m.emit(v)
 	m.next++
 	for {
@@ -42,6 +63,15 @@ func (m *Map[T]) Put(seq int64, v T) {
 		m.emit(w)
 		m.next++
 	}
+}
+
+// Next returns the job number whose result is due next. A job that is due
+// when it starts stays due until its result is Put: nothing can be emitted
+// before it.
+func (m *Map[T]) Next() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.next
 }
 
 // Waiting returns how many results are held for an earlier one.
@@ -67,4 +97,10 @@ func (q *Queue[T]) Put(seq int64, v T) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.emit(v)
+}
+
+// TryPut emits v at once: in a Queue it is always v's turn.
+func (q *Queue[T]) TryPut(seq int64, v T) bool {
+	q.Put(seq, v)
+	return true
 }

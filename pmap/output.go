@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -27,7 +28,8 @@ type Output struct {
 	mu     sync.Mutex
 	stdout *bufio.Writer
 	stderr *bufio.Writer
-	failed func(error) // called once, on the first error writing to stdout
+	raw    [2]io.Writer // stdout and stderr under the bufio.Writers
+	failed func(error)  // called once, on the first error writing to stdout
 	err    error
 }
 
@@ -37,6 +39,7 @@ func NewOutput(stdout, stderr io.Writer, failed func(error)) *Output {
 	return &Output{
 		stdout: bufio.NewWriterSize(stdout, chunkSize),
 		stderr: bufio.NewWriterSize(stderr, 4096),
+		raw:    [2]io.Writer{stdout, stderr},
 		failed: failed,
 	}
 }
@@ -62,6 +65,76 @@ func (o *Output) WriteJob(tag string, stdout, stderr *Buffer) {
 		o.stderr.Flush()
 	}
 }
+
+// WriteCaptured writes one finished job's output straight from its Capture
+// files, each line prefixed with tag when tag is not empty, and leaves the
+// Captures empty. Large untagged outputs are copied by the kernel
+// (copy_file_range, splice or sendfile) without passing through parmap.
+func (o *Output) WriteCaptured(tag string, stdout, stderr *Capture) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, c := range [2]*Capture{stdout, stderr} {
+		n, err := c.size()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		w := o.stdout
+		if i == 1 {
+			w = o.stderr
+		} else if o.err != nil {
+			c.Reset()
+			continue
+		}
+		if err := o.copyCapture(w, o.raw[i], tag, c, n); err != nil {
+			return err
+		}
+		if i == 1 {
+			w.Flush()
+		} else {
+			o.flushStdout()
+		}
+		if err := c.Reset(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyCapture writes the n bytes of c to w (or, for a large untagged
+// output, to raw beneath it, in the kernel).
+func (o *Output) copyCapture(w *bufio.Writer, raw io.Writer, tag string, c *Capture, n int64) error {
+	if f, ok := raw.(*os.File); ok && tag == "" && n > chunkSize {
+		if err := w.Flush(); err != nil {
+			return nil // flushStdout reports it
+		}
+		if _, err := c.f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		_, err := f.ReadFrom(&io.LimitedReader{R: c.f, N: n})
+		if err != nil && w == o.stdout && o.err == nil {
+			o.err = err
+			if o.failed != nil {
+				o.failed(err)
+			}
+		}
+		return nil
+	}
+	var dst io.Writer = w
+	if tag != "" {
+		dst = &tagger{w: w, tag: tag, bol: true}
+	}
+	bp := chunkPool.Get().(*[]byte)
+	defer chunkPool.Put(bp)
+	_, err := io.CopyBuffer(onlyWriter{dst}, io.NewSectionReader(c.f, 0, n), (*bp)[:chunkSize])
+	return err
+}
+
+// onlyWriter hides a writer's ReadFrom, so that io.CopyBuffer uses the
+// buffer it is given.
+type onlyWriter struct{ io.Writer }
 
 // Message writes one line to stderr between jobs' outputs.
 func (o *Output) Message(line string) {
