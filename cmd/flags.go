@@ -11,6 +11,12 @@ const (
 	catInfo    = "Information"
 )
 
+// The committed man page, man/parmap.1, is rendered from the command line's
+// definition; TestManPage fails when it is out of date. The rendering lives in
+// a test file, so the parmap binary can be built without urfave/cli's
+// Markdown and man page code (-tags urfave_cli_no_docs).
+//go:generate go test -run TestManPage . -args -update-man
+
 // flags is the whole command line, in the order --help shows it.
 func flags() []cli.Flag {
 	return []cli.Flag{

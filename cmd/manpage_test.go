@@ -8,10 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// The committed man page, man/parmap.1, is rendered from the command line's
-// definition; TestManPage fails when it is out of date.
-//go:generate go test -run TestManPage . -args -update-man
-
 // manPage renders parmap's man page (section 1) from the app's flags and
 // texts. It has no date in it, so the same app always renders the same page.
 func manPage() (string, error) {
