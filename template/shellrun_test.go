@@ -134,7 +134,12 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	keep := false // the script of a failed run stays for a look
+	defer func() {
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}()
 	var script strings.Builder
 	lines := make([]string, len(shapes)*len(values))
 	for j, v := range values {
@@ -160,12 +165,12 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		os.WriteFile("/tmp/failed-script", []byte(script.String()), 0o600)
-		return fmt.Errorf("%s: values %q: timed out", shell, values)
+		keep = true
+		return fmt.Errorf("%s %s: values %q: timed out", shell, file, values)
 	}
 	if err != nil {
-		os.WriteFile("/tmp/failed-script", []byte(script.String()), 0o600)
-		return fmt.Errorf("%s: values %q: script failed: %v: %s", shell, values, err, out)
+		keep = true
+		return fmt.Errorf("%s %s: values %q: script failed: %v: %s", shell, file, values, err, out)
 	}
 	var errs []string
 	for j, v := range values {
