@@ -77,7 +77,17 @@ func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
 			"whole, as jobs finish or in input order (-k). Replacement strings in COMMAND: {} the record, {.} without " +
 			"extension, {/} basename, {//} dirname, {/.} basename without extension, {#} job number, {%} job slot, " +
 			"{n} field or source n, {^SUFFIX} the record without SUFFIX. Without any, the record is appended. " +
-			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors.",
+			"Several words are run directly (no shell); one command line with shell syntax runs under sh -c with every " +
+			"value quoted for where it lands. Every job gets PARMAP_SEQ and PARMAP_SLOT. " +
+			"SIGINT/SIGTERM go to every job's process group (SIGKILL after --kill-after); SIGHUP drains; Ctrl-Z stops the jobs too. " +
+			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors.\n\n" +
+			"Examples:\n\n" +
+			"    seq 1000 | parmap -j4 -k echo {}\n" +
+			"    find . -name '*.log' -print0 | parmap -0 gzip -9\n" +
+			"    parmap --tag wc -l ::: *.txt\n" +
+			"    parmap 'grep -c ERROR {} | sed \"s/^/{}: /\"' ::: a.log b.log\n" +
+			"    parmap convert {} {.}.png ::: *.jpg\n" +
+			"    cat urls.txt | parmap --bar -j 8 curl -fsSO {}",
 		Version:                   Version,
 		Flags:                     flags(),
 		HideHelpCommand:           true,
