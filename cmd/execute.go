@@ -47,7 +47,17 @@ type session struct {
 	// captures[slot] are the files the job in that slot writes its stdout
 	// and stderr into (--group); made when the slot is first used.
 	captures [][2]*pmap.Capture
+	// With -k, a finished job whose turn has not come keeps its capture
+	// files as its waiting output (up to maxHeldCaptures of them), and the
+	// slot takes spare ones.
+	capMu sync.Mutex
+	held  int
+	spare [][2]*pmap.Capture
 }
+
+// maxHeldCaptures bounds the capture pairs held by waiting outputs (two
+// file descriptors each); beyond it, waiting output moves into buffers.
+const maxHeldCaptures = 256
 
 // job is one task: a record, and once it runs, its command and output.
 type job struct {
@@ -60,9 +70,11 @@ type job struct {
 	tag    string // prefix of each output line, "" for none
 	// live is true when the job wrote to parmap's output directly.
 	live bool
-	// direct holds the job's slot's capture files while the job's output
-	// is written straight from them (its turn came as it ended).
+	// direct holds the capture files the job's output is written from:
+	// its slot's, when its turn came as it ended, or a pair it holds
+	// while it waits (held).
 	direct *[2]*pmap.Capture
+	held   bool
 }
 
 // execute runs the plan and returns parmap's exit status.
@@ -213,6 +225,14 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 // capture returns the slot's capture files, making them on first use.
 func (s *session) capture(slot int) ([2]*pmap.Capture, error) {
 	c := &s.captures[slot]
+	if c[0] == nil {
+		s.capMu.Lock()
+		if n := len(s.spare); n > 0 {
+			*c = s.spare[n-1]
+			s.spare = s.spare[:n-1]
+		}
+		s.capMu.Unlock()
+	}
 	for i := range c {
 		if c[i] == nil {
 			var err error
@@ -222,6 +242,28 @@ func (s *session) capture(slot int) ([2]*pmap.Capture, error) {
 		}
 	}
 	return *c, nil
+}
+
+// holdCaptures takes the slot's capture files for a job whose output must
+// wait, leaving the slot to take spare ones; false when too many are held.
+func (s *session) holdCaptures(slot int) ([2]*pmap.Capture, bool) {
+	s.capMu.Lock()
+	defer s.capMu.Unlock()
+	if s.held >= maxHeldCaptures {
+		return [2]*pmap.Capture{}, false
+	}
+	s.held++
+	pair := s.captures[slot]
+	s.captures[slot] = [2]*pmap.Capture{}
+	return pair, true
+}
+
+// releaseCaptures returns a held pair, empty again, to the spares.
+func (s *session) releaseCaptures(pair [2]*pmap.Capture) {
+	s.capMu.Lock()
+	defer s.capMu.Unlock()
+	s.held--
+	s.spare = append(s.spare, pair)
 }
 
 // collect moves the output a job left in its slot's capture files into
@@ -244,7 +286,7 @@ func (s *session) collect(j *job, slot int, lingering bool) {
 }
 
 func (s *session) closeCaptures() {
-	for _, c := range s.captures {
+	for _, c := range append(s.captures, s.spare...) {
 		for _, f := range c {
 			if f != nil {
 				f.Close()
@@ -306,6 +348,11 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 				return
 			}
 			j.direct = nil
+			if pair, ok := s.holdCaptures(slot); ok {
+				j.direct, j.held = &pair, true
+				s.order.Put(j.rec.Seq, j)
+				return
+			}
 		}
 		s.collect(j, slot, res.Lingering)
 	}
@@ -322,6 +369,9 @@ func (s *session) emit(j *job) {
 	case j.direct != nil:
 		if err := s.out.WriteCaptured(j.tag, j.direct[0], j.direct[1]); err != nil {
 			s.out.Message(fmt.Sprintf("parmap: job %d: reading its output: %s", j.rec.Seq, oneLine(err.Error())))
+		}
+		if j.held {
+			s.releaseCaptures(*j.direct)
 		}
 		j.direct = nil
 	case j.stdout != nil:
