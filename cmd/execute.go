@@ -217,7 +217,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		j.lines = [2]*pmap.LineWriter{s.out.Lines(tag, false), s.out.Lines(tag, true)}
 		spec.Stdout, spec.Stderr = j.lines[0], j.lines[1]
 	case pmap.Ungroup:
-		spec.Stdout, spec.Stderr = os.Stdout, os.Stderr
+		spec.Stdout, spec.Stderr = s.stdout, s.stderr
 	}
 	return spec, nil
 }
@@ -340,8 +340,10 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 	defer s.bar.Done(res.Failed(s.plan.success) && !s.plan.dryRun)
 	if s.captures != nil && s.captures[slot][0] != nil && !j.live {
 		// If it is the job's turn now, its output goes out straight from
-		// the capture files; otherwise it is moved into buffers to wait,
-		// and the files are free for the slot's next job.
+		// the capture files. Otherwise the job keeps the files as its
+		// waiting output, or, with too many held or a process of the job
+		// still alive, its output moves into buffers; either way the slot
+		// is free for its next job.
 		if !res.Lingering {
 			j.direct = &s.captures[slot]
 			if s.order.TryPut(j.rec.Seq, j) {
