@@ -199,9 +199,7 @@ func (c *Child) copy(w io.Writer, r *os.File) {
 	}
 	// Drain whatever is left so that a writer that failed does not block the
 	// child on a full pipe.
-	if _, err := io.Copy(io.Discard, r); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-		return
-	}
+	io.Copy(io.Discard, r)
 }
 
 func startError(program string, err error) error {
