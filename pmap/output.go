@@ -29,8 +29,11 @@ type Output struct {
 	stdout *bufio.Writer
 	stderr *bufio.Writer
 	raw    [2]io.Writer // stdout and stderr under the bufio.Writers
-	failed func(error)  // called once, on the first error writing to stdout
-	err    error
+	// scratch carries captured output to the writers; kept for the run
+	// rather than pooled, as the pool is emptied at every collection.
+	scratch []byte
+	failed  func(error) // called once, on the first error writing to stdout
+	err     error
 }
 
 // NewOutput returns an Output writing to stdout and stderr. failed is called
@@ -126,9 +129,10 @@ func (o *Output) copyCapture(w *bufio.Writer, raw io.Writer, tag string, c *Capt
 	if tag != "" {
 		dst = &tagger{w: w, tag: tag, bol: true}
 	}
-	bp := chunkPool.Get().(*[]byte)
-	defer chunkPool.Put(bp)
-	_, err := io.CopyBuffer(onlyWriter{dst}, io.NewSectionReader(c.f, 0, n), (*bp)[:chunkSize])
+	if o.scratch == nil {
+		o.scratch = make([]byte, chunkSize)
+	}
+	_, err := io.CopyBuffer(onlyWriter{dst}, io.NewSectionReader(c.f, 0, n), o.scratch)
 	return err
 }
 
