@@ -1,0 +1,174 @@
+package joblog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+)
+
+// Log is a job log open for appending. Its methods are safe for concurrent use.
+type Log struct {
+	name string
+
+	mu  sync.Mutex
+	f   *os.File
+	err error // sticky: set once a line was torn, so no later line joins it
+}
+
+// Open opens the job log at path for appending, creating it if needed.
+//
+// With resume false the file is truncated and Header written. With resume true
+// an existing file must be a job log: if its first line is not Header, Open
+// returns an error naming the file and wrapping ErrNotJobLog, and the file is
+// left untouched. A missing or empty file gets the header. An existing job log
+// whose last line is torn (no trailing newline, left by a crash mid-write or a
+// full disk) is truncated after its last whole line, so no new line is glued to
+// the fragment and the fragment is never trusted.
+//
+// The directory must exist: a missing one is a one-line error naming it, which
+// wraps fs.ErrNotExist.
+func Open(path string, resume bool) (*Log, error) {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC | os.O_APPEND
+	if resume {
+		flag = os.O_RDWR | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flag, 0o666)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			dir := filepath.Dir(path)
+			if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+				return nil, &dirError{path: path, dir: dir, err: err}
+			}
+		}
+		return nil, err
+	}
+	l := &Log{name: path, f: f}
+	if resume {
+		err = l.prepare()
+	} else {
+		err = l.write([]byte(Header + "\n"))
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// prepare checks an existing log opened for resume, writes the header into an
+// empty one, and cuts a torn last line.
+func (l *Log) prepare() error {
+	fi, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
+	size := fi.Size()
+	if size == 0 {
+		return l.write([]byte(Header + "\n"))
+	}
+	head := make([]byte, len(Header)+1)
+	if n, err := l.f.ReadAt(head, 0); n < len(head) || string(head) != Header+"\n" {
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("read %s: %w", l.name, err)
+		}
+		return notJobLog(l.name)
+	}
+	end, err := lastNewline(l.f, size)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", l.name, err)
+	}
+	if end+1 < size {
+		if err := l.f.Truncate(end + 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastNewline returns the offset of the last '\n' in the first size bytes of f.
+// The header guarantees there is one.
+func lastNewline(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return start + int64(i), nil
+		}
+		end = start
+	}
+	return 0, io.ErrUnexpectedEOF
+}
+
+// Write appends e's line (see Format) with exactly one write(2) on the
+// O_APPEND descriptor, so lines from concurrent writers, in this process or
+// another, never interleave and a crash never tears one. A short write (a
+// full disk) does leave a torn line; Write reports it and every later Write
+// fails with the same error, since its line would continue the fragment.
+// The line is not synced to disk: it survives the process, not the machine.
+func (l *Log) Write(e Entry) error {
+	line := []byte(Format(e))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return l.err
+	}
+	return l.write(line)
+}
+
+// write makes one write(2) of b; l.mu is held or l not yet shared.
+// (os.File.Write would loop on a short write, making two.)
+func (l *Log) write(b []byte) error {
+	rc, err := l.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var n int
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = syscall.Write(int(fd), b)
+			if werr != syscall.EINTR { // EINTR: nothing was written
+				return true
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return err
+	case werr != nil:
+		return &fs.PathError{Op: "write", Path: l.name, Err: werr}
+	case n < len(b):
+		l.err = fmt.Errorf("write %s: %w: the last line is torn", l.name, io.ErrShortWrite)
+		return l.err
+	}
+	return nil
+}
+
+// Close closes the log. Write after Close fails.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
+}
+
+// dirError reports a job log whose directory does not exist.
+type dirError struct {
+	path, dir string
+	err       error
+}
+
+func (e *dirError) Error() string {
+	return fmt.Sprintf("%s: directory %s does not exist", e.path, e.dir)
+}
+
+func (e *dirError) Unwrap() error { return e.err }
