@@ -59,6 +59,8 @@ type Result struct {
 	// grandchild); the caller then owns killing it (KillGroup).
 	Pgid      int
 	Lingering bool
+	// TimedOut is true when the job was stopped for running too long.
+	TimedOut bool
 }
 
 // Failed reports whether the result is a failure under the given success codes
@@ -223,6 +225,9 @@ func startError(program string, err error) error {
 	}
 	return &StartError{Program: program, Exit: exitCode, Err: err}
 }
+
+// Started returns when the child was started (Result.Start).
+func (c *Child) Started() time.Time { return c.start }
 
 // Pid returns the child's process id, which is also its process group id.
 func (c *Child) Pid() int { return c.proc.Pid }

@@ -67,6 +67,7 @@ type job struct {
 	stdout *pmap.Buffer
 	stderr *pmap.Buffer
 	lines  [2]*pmap.LineWriter
+	slot   int    // the slot of its latest run
 	tag    string // prefix of each output line, "" for none
 	// live is true when the job wrote to parmap's output directly.
 	live bool
@@ -111,8 +112,10 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	if p.keepOrder {
 		m := pmap.NewMap(1, s.emit)
 		s.order = m
-		if p.tag || p.tagText != nil {
-			s.due = func(int64) bool { return false } // tags need parmap to read every line
+		if p.tag || p.tagText != nil || p.control.Retries > 0 {
+			// Tags need parmap to read every line, and a run that may be
+			// retried must not have written anything yet.
+			s.due = func(int64) bool { return false }
 		} else {
 			s.due = func(seq int64) bool { return m.Next() == seq }
 		}
@@ -146,13 +149,9 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		}
 	}()
 
-	x := exchange.New(exchange.Options{
-		Jobs:      p.jobs,
-		KillAfter: p.killAfter,
-		Success:   p.success,
-		Signals:   sigs,
-		DryRun:    p.dryRun,
-	})
+	opt := p.control
+	opt.Jobs, opt.KillAfter, opt.Success, opt.Signals, opt.DryRun = p.jobs, p.killAfter, p.success, sigs, p.dryRun
+	x := exchange.New(opt)
 	sum := x.Run(ctx, tasks, s.done)
 	s.bar.Finish()
 
@@ -168,6 +167,9 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	case readErr.Load() != nil:
 		fmt.Fprintf(stderr, "parmap: %s\n", oneLine((*readErr.Load()).Error()))
 		return exitError
+	case sum.Halted:
+		// GNU parallel: the exit status of the job that triggered the halt.
+		return sum.HaltExit
 	}
 	return exitStatus(sum.Failed)
 }
@@ -190,7 +192,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	if err != nil {
 		return channel.Spec{}, err
 	}
-	j.cmd = cmd
+	j.cmd, j.slot = cmd, slot
 	if s.plan.dryRun {
 		return channel.Spec{}, nil
 	}
@@ -220,6 +222,25 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		spec.Stdout, spec.Stderr = s.stdout, s.stderr
 	}
 	return spec, nil
+}
+
+// Retry forgets the output of a failed run before the job runs again
+// (--retries): only the last run is printed. Output already passed on
+// (--line-buffer, -u) cannot be taken back.
+func (j *job) Retry() {
+	for i, l := range j.lines {
+		if l != nil {
+			l.Close()
+			j.lines[i] = nil
+		}
+	}
+	if s := j.s; s.captures != nil {
+		for _, c := range s.captures[j.slot] {
+			if c != nil {
+				c.Reset()
+			}
+		}
+	}
 }
 
 // capture returns the slot's capture files, making them on first use.
@@ -331,8 +352,11 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 			l.Close()
 		}
 	}
-	if res.Err != nil {
+	switch {
+	case res.Err != nil:
 		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(res.Err.Error())))
+	case res.TimedOut:
+		s.out.Message(fmt.Sprintf("parmap: job %d: stopped after --timeout %v (%v)", j.rec.Seq, s.plan.control.Timeout, res.Signal))
 	}
 	if s.plan.mode == pmap.Group {
 		j.tag = s.tag(j, slot)

@@ -36,7 +36,12 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "jobs", Aliases: []string{"j", "P"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; 0 for as many as there are records (default: the CPUs parmap may use)"},
 		&cli.BoolFlag{Name: "dry-run", Category: catRun, Usage: "print the commands instead of running them"},
 		&cli.StringFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"},
-		&cli.StringFlag{Name: "kill-after", Category: catRun, Value: "2s", Usage: "after SIGINT or SIGTERM, give jobs `DURATION` before SIGKILL"},
+		&cli.StringFlag{Name: "kill-after", Category: catRun, Value: "2s", Usage: "after SIGINT, SIGTERM or --timeout, give jobs `DURATION` before SIGKILL"},
+		&cli.StringFlag{Name: "timeout", Category: catRun, Usage: "stop a job running longer than `DURATION` (SIGTERM to its process group, SIGKILL after --kill-after); it fails"},
+		&cli.StringFlag{Name: "retries", Category: catRun, Usage: "run a failed job up to `N` more times; only the last run is printed and counted"},
+		&cli.StringFlag{Name: "retry-delay", Category: catRun, Usage: "wait `DURATION` before the first rerun of a failed job, twice as long before each next"},
+		&cli.StringFlag{Name: "delay", Category: catRun, Usage: "start jobs at least `DURATION` apart"},
+		&cli.StringFlag{Name: "halt", Category: catRun, Usage: "stop early: `POLICY` is never, or now|soon,fail|success|done=N (N a count or N%); now kills running jobs, soon lets them finish"},
 		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "spill waiting output to `DIR` (default $TMPDIR or /tmp)"},
 
 		&cli.BoolFlag{Name: "keep-order", Aliases: []string{"k"}, Category: catOutput, Usage: "write outputs in input order, not as jobs finish"},

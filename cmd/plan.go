@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/pmap"
 	"github.com/parmap/parmap/records"
 	"github.com/parmap/parmap/template"
@@ -31,6 +32,7 @@ type plan struct {
 	dryRun    bool
 	success   map[int]bool
 	killAfter time.Duration
+	control   exchange.Options // --timeout, --retries, --retry-delay, --delay, --halt
 	tmpdir    string
 	bar       barMode
 }
@@ -106,6 +108,9 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 		return nil, err
 	}
 	if p.killAfter, err = parseDuration("--kill-after", c.String("kill-after")); err != nil {
+		return nil, err
+	}
+	if err := p.parseControl(c); err != nil {
 		return nil, err
 	}
 	p.tmpdir = c.String("tmpdir")
@@ -277,4 +282,32 @@ func chooseBar(bar, noBar bool, stdout, stderr io.Writer) barMode {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// parseControl reads the options that bound and repeat jobs.
+func (p *plan) parseControl(c *cli.Context) error {
+	var err error
+	for _, d := range []struct {
+		flag string
+		dst  *time.Duration
+	}{{"timeout", &p.control.Timeout}, {"retry-delay", &p.control.RetryDelay}, {"delay", &p.control.Delay}} {
+		if c.IsSet(d.flag) {
+			if *d.dst, err = parseDuration("--"+d.flag, c.String(d.flag)); err != nil {
+				return err
+			}
+		}
+	}
+	if c.IsSet("retries") {
+		n, err := strconv.Atoi(c.String("retries"))
+		if err != nil || n < 0 {
+			return usagef("--retries %q: give a number of reruns, 0 or more", c.String("retries"))
+		}
+		p.control.Retries = n
+	}
+	if c.IsSet("halt") {
+		if p.control.Halt, err = exchange.ParseHalt(c.String("halt")); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	return nil
 }

@@ -43,6 +43,23 @@ type Options struct {
 	Signals <-chan os.Signal
 	// DryRun hands every task to Done with a zero Result instead of running it.
 	DryRun bool
+	// Timeout stops a job that runs longer: SIGTERM to its group, SIGKILL
+	// after KillAfter. 0 means no limit.
+	Timeout time.Duration
+	// Retries runs a failed job up to that many more times, waiting
+	// RetryDelay before the first rerun and twice as long before each next.
+	Retries    int
+	RetryDelay time.Duration
+	// Delay is the least time between two job starts.
+	Delay time.Duration
+	// Halt stops the run early when enough jobs failed or succeeded.
+	Halt Halt
+}
+
+// A Retrier is a Task that must forget a failed run (its output) before it
+// runs again under Options.Retries.
+type Retrier interface {
+	Retry()
 }
 
 // Summary is what a run came to.
@@ -53,6 +70,10 @@ type Summary struct {
 	Signal syscall.Signal
 	// Canceled is true when the context stopped the run.
 	Canceled bool
+	// Halted is true when the Halt policy stopped the run; HaltExit is the
+	// exit value of the job that triggered it.
+	Halted   bool
+	HaltExit int
 }
 
 // Exchange runs tasks. Its zero value is not usable; call New.
@@ -72,11 +93,17 @@ type Exchange struct {
 	workers   int // slot goroutines started
 	idle      int // of those, how many wait for a task
 	killed    bool
+	halted    bool
+	haltExit  int
+	haltNow   chan struct{} // receives once when a HaltNow policy triggers
+
+	delayMu   sync.Mutex // serialises starts under Delay
+	lastStart time.Time
 }
 
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
-	return &Exchange{opt: opt, running: make(map[int]*channel.Child)}
+	return &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1)}
 }
 
 // Run takes tasks until the channel is closed, a signal or ctx stops it, and
@@ -119,6 +146,9 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 			x.closeQuit()
 		case <-stop.escalate:
 			x.signalAll(syscall.SIGKILL)
+		case <-x.haltNow:
+			stop.begin(syscall.SIGTERM)
+			x.closeQuit()
 		}
 	}
 	if stop.timer != nil {
@@ -130,6 +160,7 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	}
 	x.lingering = nil
 	sum.Done, sum.Failed = x.doneCount, x.failed
+	sum.Halted, sum.HaltExit = x.halted, x.haltExit
 	x.mu.Unlock()
 	return sum
 }
@@ -176,15 +207,21 @@ func (x *Exchange) worker(slot int) {
 	}
 }
 
-// run runs one task in slot and hands its result to done.
+// run runs one task in slot, again under Retries while it fails, and hands
+// the last run's result to done.
 func (x *Exchange) run(t Task, slot int, done Done) {
 	var res channel.Result
-	switch spec, err := t.Spec(slot); {
-	case err != nil:
-		res = channel.Result{Exit: channel.ExitNotExecutable, Err: err, Start: time.Now()}
-	case x.opt.DryRun:
-	default:
-		res = x.start(spec, slot)
+	for attempt := 0; ; attempt++ {
+		res = x.attempt(t, slot)
+		if x.opt.DryRun || !res.Failed(x.opt.Success) || attempt >= x.opt.Retries {
+			break
+		}
+		if !x.pause(x.opt.RetryDelay << attempt) {
+			break
+		}
+		if r, ok := t.(Retrier); ok {
+			r.Retry()
+		}
 	}
 	failed := res.Failed(x.opt.Success) && !x.opt.DryRun
 	x.mu.Lock()
@@ -192,28 +229,73 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 	if failed {
 		x.failed++
 	}
+	halt := !x.halted && x.opt.Halt.triggered(x.doneCount, x.failed)
+	if halt {
+		x.halted, x.haltExit = true, res.Exit
+	}
 	x.mu.Unlock()
+	if halt {
+		x.closeQuit()
+		if x.opt.Halt.When == HaltNow {
+			x.haltNow <- struct{}{}
+		}
+	}
 	done(t, slot, res)
 }
 
-func (x *Exchange) start(spec channel.Spec, slot int) channel.Result {
-	x.mu.Lock()
-	if x.killed {
-		x.mu.Unlock()
-		return channel.Result{Exit: 128 + int(syscall.SIGKILL), Signal: syscall.SIGKILL, Start: time.Now()}
+// attempt runs the task once.
+func (x *Exchange) attempt(t Task, slot int) channel.Result {
+	spec, err := t.Spec(slot)
+	switch {
+	case err != nil:
+		return channel.Result{Exit: channel.ExitNotExecutable, Err: err, Start: time.Now()}
+	case x.opt.DryRun:
+		return channel.Result{}
 	}
-	child, err := channel.Start(spec)
+	return x.start(spec, slot)
+}
+
+// pause waits d, or less if the run is told to start no more jobs; it
+// reports whether the whole time passed.
+func (x *Exchange) pause(d time.Duration) bool {
+	if d <= 0 {
+		select {
+		case <-x.quit:
+			return false
+		default:
+			return true
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-x.quit:
+		return false
+	}
+}
+
+func (x *Exchange) start(spec channel.Spec, slot int) channel.Result {
+	child, err := x.spawn(spec, slot)
 	if err != nil {
-		x.mu.Unlock()
 		res := channel.Result{Exit: channel.ExitNotExecutable, Err: err, Start: time.Now()}
-		if se, ok := err.(*channel.StartError); ok {
-			res.Exit = se.Exit
+		switch e := err.(type) {
+		case *channel.StartError:
+			res.Exit = e.Exit
+		case *stoppedError:
+			res = channel.Result{Exit: 128 + int(e.sig), Signal: e.sig, Start: time.Now()}
 		}
 		return res
 	}
-	x.running[slot] = child
-	x.mu.Unlock()
+	var w *watchdog
+	if x.opt.Timeout > 0 {
+		w = x.watch(child)
+	}
 	res := child.Wait()
+	if w != nil {
+		res.TimedOut = w.stop()
+	}
 	x.mu.Lock()
 	delete(x.running, slot)
 	if res.Lingering {
@@ -237,4 +319,81 @@ func (x *Exchange) signalAll(sig syscall.Signal) {
 	for _, pgid := range x.lingering {
 		syscall.Kill(-pgid, sig)
 	}
+}
+
+// stoppedError says a job was not started because the run is stopping.
+type stoppedError struct{ sig syscall.Signal }
+
+func (e *stoppedError) Error() string { return "not started: the run is stopping" }
+
+// spawn starts the job's process in slot, Delay after the previous start,
+// unless the run is being killed. The child is registered as running under
+// the same lock, so that signalAll cannot miss it.
+func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
+	if x.opt.Delay > 0 {
+		// Starts are serialised and spaced from the previous job's actual
+		// start.
+		x.delayMu.Lock()
+		defer x.delayMu.Unlock()
+		if !x.lastStart.IsZero() && !x.pause(time.Until(x.lastStart.Add(x.opt.Delay))) {
+			return nil, &stoppedError{syscall.SIGTERM}
+		}
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.killed {
+		return nil, &stoppedError{syscall.SIGKILL}
+	}
+	child, err := channel.Start(spec)
+	if err == nil {
+		x.running[slot] = child
+		x.lastStart = child.Started()
+	}
+	return child, err
+}
+
+// watchdog stops a job that outlives Options.Timeout. Its timers are
+// stopped with the job, so none outlives it.
+type watchdog struct {
+	mu    sync.Mutex
+	timer *time.Timer
+	fired bool
+	ended bool
+}
+
+func (x *Exchange) watch(c *channel.Child) *watchdog {
+	w := &watchdog{}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.timer = time.AfterFunc(x.opt.Timeout, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.ended {
+			return
+		}
+		w.fired = true
+		c.Signal(syscall.SIGTERM)
+		c.Signal(syscall.SIGCONT)
+		kill := x.opt.KillAfter
+		if kill <= 0 {
+			kill = 2 * time.Second
+		}
+		w.timer = time.AfterFunc(kill, func() {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if !w.ended {
+				c.Signal(syscall.SIGKILL)
+			}
+		})
+	})
+	return w
+}
+
+// stop ends the watch and reports whether the job timed out.
+func (w *watchdog) stop() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ended = true
+	w.timer.Stop()
+	return w.fired
 }
