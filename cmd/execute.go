@@ -16,6 +16,7 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/joblog"
 	"github.com/parmap/parmap/pmap"
 	"github.com/parmap/parmap/records"
 	"github.com/parmap/parmap/template"
@@ -39,6 +40,8 @@ type session struct {
 	env    []string
 	paths  sync.Map // program name → path found in PATH
 	bar    progress
+	log    *joblog.Log     // --joblog; nil without it
+	skip   map[string]bool // --resume: command lines that already succeeded
 	// due reports whether job seq's output is due next (with -k), so that
 	// the job may write to parmap's own output directly; nil without -k.
 	due func(seq int64) bool
@@ -86,6 +89,21 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		return exitError
 	}
 
+	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(), stdout: stdout, stderr: stderr}
+	if p.joblog != "" && !p.dryRun {
+		if p.resume {
+			if s.skip, err = joblog.Succeeded(p.joblog); err != nil {
+				fmt.Fprintf(stderr, "parmap: --joblog %s\n", oneLine(err.Error()))
+				return exitError
+			}
+		}
+		if s.log, err = joblog.Open(p.joblog, p.resume); err != nil {
+			fmt.Fprintf(stderr, "parmap: --joblog %s\n", oneLine(err.Error()))
+			return exitError
+		}
+		defer s.log.Close()
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 4)
@@ -97,7 +115,6 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	signal.Notify(pipes, syscall.SIGPIPE)
 	defer signal.Stop(pipes)
 
-	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(), stdout: stdout, stderr: stderr}
 	defer s.budget.Close()
 	if p.mode == pmap.Group && !p.dryRun {
 		slots := p.jobs
@@ -139,6 +156,12 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 			if err != nil {
 				readErr.Store(&err)
 				return
+			}
+			if s.skip != nil && s.succeeded(&rec) {
+				// Already done in an earlier run: it keeps its place in
+				// the order but runs nothing.
+				s.order.Put(rec.Seq, &job{s: s, rec: rec})
+				continue
 			}
 			s.bar.Add(1)
 			select {
@@ -362,6 +385,9 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 		j.tag = s.tag(j, slot)
 	}
 	defer s.bar.Done(res.Failed(s.plan.success) && !s.plan.dryRun)
+	if s.log != nil {
+		s.logJob(j, res)
+	}
 	if s.captures != nil && s.captures[slot][0] != nil && !j.live {
 		// If it is the job's turn now, its output goes out straight from
 		// the capture files. Otherwise the job keeps the files as its
@@ -383,6 +409,33 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 		s.collect(j, slot, res.Lingering)
 	}
 	s.order.Put(j.rec.Seq, j)
+}
+
+// succeeded reports whether --resume finds the record's command line logged
+// as succeeded. The line is expanded for slot 1: a template using {%} cannot
+// be matched across runs.
+func (s *session) succeeded(rec *records.Record) bool {
+	cmd, err := s.plan.tmpl.Expand(rec, 1)
+	return err == nil && s.skip[cmd.Line]
+}
+
+// logJob appends the job's line to the job log.
+func (s *session) logJob(j *job, res channel.Result) {
+	e := joblog.Entry{
+		Seq:     j.rec.Seq,
+		Host:    ":",
+		Start:   res.Start,
+		Runtime: res.Runtime,
+		Exitval: res.Exit,
+		Signal:  int(res.Signal),
+		Command: j.cmd.Line,
+	}
+	if res.Signal != 0 {
+		e.Exitval = 0 // as GNU parallel logs a job killed by a signal
+	}
+	if err := s.log.Write(e); err != nil {
+		s.out.Message(fmt.Sprintf("parmap: --joblog: %s", oneLine(err.Error())))
+	}
 }
 
 // emit writes a job's output; the Map or Queue calls it in output order.

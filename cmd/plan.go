@@ -35,6 +35,8 @@ type plan struct {
 	control   exchange.Options // --timeout, --retries, --retry-delay, --delay, --halt
 	tmpdir    string
 	bar       barMode
+	joblog    string // --joblog FILE, "" for none
+	resume    bool
 }
 
 // barMode says whether and how progress is shown.
@@ -112,6 +114,10 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	}
 	if err := p.parseControl(c); err != nil {
 		return nil, err
+	}
+	p.joblog, p.resume = c.String("joblog"), c.Bool("resume")
+	if p.resume && p.joblog == "" {
+		return nil, usagef("--resume needs --joblog FILE: the log says which jobs already succeeded")
 	}
 	p.tmpdir = c.String("tmpdir")
 	if p.tmpdir != "" {
