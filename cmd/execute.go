@@ -19,6 +19,7 @@ import (
 	"github.com/parmap/parmap/joblog"
 	"github.com/parmap/parmap/pmap"
 	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/results"
 	"github.com/parmap/parmap/template"
 )
 
@@ -41,6 +42,7 @@ type session struct {
 	paths  sync.Map // program name → path found in PATH
 	bar    progress
 	log    *joblog.Log     // --joblog; nil without it
+	dir    *results.Dir    // --results; nil without it
 	skip   map[string]bool // --resume: command lines that already succeeded
 	// due reports whether job seq's output is due next (with -k), so that
 	// the job may write to parmap's own output directly; nil without -k.
@@ -79,6 +81,7 @@ type job struct {
 	// while it waits (held).
 	direct *[2]*pmap.Capture
 	held   bool
+	json   []byte // --json: the job's line, printed in its turn
 }
 
 // execute runs the plan and returns parmap's exit status.
@@ -102,6 +105,13 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 			return exitError
 		}
 		defer s.log.Close()
+	}
+
+	if p.results != "" && !p.dryRun {
+		if s.dir, err = results.OpenDir(p.results); err != nil {
+			fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
+			return exitError
+		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -129,7 +139,7 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	if p.keepOrder {
 		m := pmap.NewMap(1, s.emit)
 		s.order = m
-		if p.tag || p.tagText != nil || p.control.Retries > 0 {
+		if p.tag || p.tagText != nil || p.control.Retries > 0 || p.results != "" || p.json {
 			// Tags need parmap to read every line, and a run that may be
 			// retried must not have written anything yet.
 			s.due = func(int64) bool { return false }
@@ -388,6 +398,13 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 	if s.log != nil {
 		s.logJob(j, res)
 	}
+	if (s.dir != nil || s.plan.json) && s.captures != nil && s.captures[slot][0] != nil && !j.live {
+		s.record(j, slot, res)
+		if j.json != nil {
+			s.order.Put(j.rec.Seq, j) // the line stands in for the output
+			return
+		}
+	}
 	if s.captures != nil && s.captures[slot][0] != nil && !j.live {
 		// If it is the job's turn now, its output goes out straight from
 		// the capture files. Otherwise the job keeps the files as its
@@ -419,6 +436,43 @@ func (s *session) succeeded(rec *records.Record) bool {
 	return err == nil && s.skip[cmd.Line]
 }
 
+// record saves the job's output under --results and makes its --json line
+// (which then stands in for its output), reading the slot's capture files.
+func (s *session) record(j *job, slot int, res channel.Result) {
+	c := s.captures[slot]
+	rj := results.Job{Seq: j.rec.Seq, Input: j.rec.Values, Command: j.cmd.Line,
+		Exit: res.Exit, Signal: int(res.Signal), Start: res.Start, Runtime: res.Runtime}
+	fail := func(err error) {
+		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(err.Error())))
+	}
+	readers := func() bool {
+		var err error
+		if rj.Stdout, err = c[0].Reader(); err == nil {
+			rj.Stderr, err = c[1].Reader()
+		}
+		if err != nil {
+			fail(err)
+		}
+		return err == nil
+	}
+	if s.dir != nil && readers() {
+		if err := s.dir.Write(rj); err != nil {
+			fail(err)
+		}
+	}
+	if s.plan.json && readers() {
+		line, err := results.JSON(rj)
+		if err != nil {
+			fail(err)
+			return
+		}
+		j.json = line
+		for _, f := range c {
+			f.Reset()
+		}
+	}
+}
+
 // logJob appends the job's line to the job log.
 func (s *session) logJob(j *job, res channel.Result) {
 	e := joblog.Entry{
@@ -443,6 +497,8 @@ func (s *session) emit(j *job) {
 	switch {
 	case s.plan.dryRun:
 		s.out.Stdout([]byte(j.cmd.Line + "\n"))
+	case j.json != nil:
+		s.out.Stdout(j.json)
 	case j.live:
 		// Its output is out already.
 	case j.direct != nil:

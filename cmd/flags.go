@@ -52,6 +52,8 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "ungroup", Aliases: []string{"u"}, Category: catOutput, Usage: "let jobs write to parmap's output directly, unmanaged"},
 		&cli.BoolFlag{Name: "tag", Category: catOutput, Usage: "prefix each output line with the record and a TAB"},
 		&cli.StringFlag{Name: "tagstring", Category: catOutput, Usage: "prefix each output line with `STR` (replacement strings expanded) and a TAB"},
+		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input}"},
+		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, stdout, stderr"},
 		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every few seconds when stderr is not a terminal)"},
 		&cli.BoolFlag{Name: "no-bar", Category: catOutput, Usage: "never show the progress bar"},
 

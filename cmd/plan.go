@@ -37,6 +37,8 @@ type plan struct {
 	bar       barMode
 	joblog    string // --joblog FILE, "" for none
 	resume    bool
+	results   string // --results DIR, "" for none
+	json      bool   // --json
 }
 
 // barMode says whether and how progress is shown.
@@ -114,6 +116,10 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	}
 	if err := p.parseControl(c); err != nil {
 		return nil, err
+	}
+	p.results, p.json = c.String("results"), c.Bool("json")
+	if (p.results != "" || p.json) && p.mode != pmap.Group {
+		return nil, usagef("--results and --json need each job's whole output; drop -u and --line-buffer")
 	}
 	p.joblog, p.resume = c.String("joblog"), c.Bool("resume")
 	if p.resume && p.joblog == "" {

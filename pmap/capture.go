@@ -82,3 +82,13 @@ func (c *Capture) size() (int64, error) {
 	}
 	return st.Size(), nil
 }
+
+// Reader returns what the job wrote, read from the file without moving it:
+// the Capture keeps its content for Take or WriteCaptured afterwards.
+func (c *Capture) Reader() (io.Reader, error) {
+	n, err := c.size()
+	if err != nil {
+		return nil, err
+	}
+	return io.NewSectionReader(c.f, 0, n), nil
+}
