@@ -135,7 +135,7 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		defer s.closeCaptures()
 	}
 	s.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
-	s.bar = newProgress(p.bar, stderr)
+	s.bar = newProgress(p.bar, stderr, p.jobs)
 	if p.keepOrder {
 		m := pmap.NewMap(1, s.emit)
 		s.order = m

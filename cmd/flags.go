@@ -55,6 +55,8 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input}"},
 		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, stdout, stderr"},
 		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every few seconds when stderr is not a terminal)"},
+		&cli.BoolFlag{Name: "progress", Category: catOutput, Usage: "show GNU parallel's progress display on stderr: jobs running/completed and average seconds per job"},
+		&cli.BoolFlag{Name: "eta", Category: catOutput, Usage: "as --progress, led by the estimated time left, jobs left and average seconds per job"},
 		&cli.BoolFlag{Name: "no-bar", Category: catOutput, Usage: "never show the progress bar"},
 
 		&cli.StringFlag{Name: "completion", Category: catInfo, Usage: "print the shell completion script for `SHELL` (bash, zsh or fish)"},

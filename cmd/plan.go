@@ -48,6 +48,8 @@ const (
 	barOff      barMode = iota
 	barTerminal         // redrawn on a terminal
 	barLines            // a plain status line every few seconds
+	barGNU              // GNU parallel's --progress display
+	barGNUETA           // the same with --eta
 )
 
 // xargsBudget is the bytes of records one -X job may carry: GNU xargs's
@@ -132,6 +134,12 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 		}
 	}
 	p.bar = chooseBar(c.Bool("bar"), c.Bool("no-bar"), c.App.Writer, c.App.ErrWriter)
+	switch {
+	case c.Bool("eta"):
+		p.bar = barGNUETA
+	case c.Bool("progress"):
+		p.bar = barGNU
+	}
 	return p, nil
 }
 

@@ -3,6 +3,7 @@ package cmd
 import (
 	"io"
 	"os"
+	"runtime"
 
 	display "github.com/parmap/parmap/progress"
 )
@@ -22,9 +23,11 @@ type progress interface {
 const barIntervalEnv = "PARMAP_BAR_INTERVAL"
 
 // newProgress returns the progress display for mode, drawing on w.
-func newProgress(mode barMode, w io.Writer) progress {
+func newProgress(mode barMode, w io.Writer, jobs int) progress {
 	opt := display.Options{}
 	switch mode {
+	case barGNU, barGNUETA:
+		opt = display.Options{Mode: display.GNU, Jobs: jobs, CPUs: runtime.GOMAXPROCS(0), ETA: mode == barGNUETA}
 	case barTerminal:
 		opt.Mode = display.Terminal
 	case barLines:

@@ -18,6 +18,7 @@ const (
 	Off      Mode = iota // nothing is shown
 	Terminal             // a bar redrawn in place; for a terminal
 	Lines                // a plain one-line status every Interval (a batch log), no control characters
+	GNU                  // GNU parallel's --progress (and --eta) display, redrawn with \r
 )
 
 // Options says how progress is shown. The zero value shows nothing.
@@ -25,6 +26,9 @@ type Options struct {
 	Mode     Mode
 	Interval time.Duration // Lines mode: how often a line is printed; 0 = 5s
 	Width    int           // Terminal mode: bar width; 0 = automatic (40, narrower on a narrow terminal)
+	Jobs     int           // GNU mode: job slots ("Max jobs to run")
+	CPUs     int           // GNU mode: CPU cores
+	ETA      bool          // GNU mode: lead each status with ETA, jobs left and average time (--eta)
 }
 
 // Timing of the display.
@@ -57,6 +61,8 @@ type Progress struct {
 	start    time.Time
 	interval time.Duration
 	bar      *terminalBar // Terminal mode only
+	jobs     int          // GNU mode
+	eta      bool         // GNU mode
 
 	stop     chan struct{} // closed by Finish to stop the drawing goroutine
 	stopped  chan struct{} // closed by the drawing goroutine when it returns
@@ -66,7 +72,7 @@ type Progress struct {
 // New starts showing progress on w as opt says. It returns nil for Off,
 // which is a valid *Progress that shows nothing.
 func New(w io.Writer, opt Options) *Progress {
-	if opt.Mode != Terminal && opt.Mode != Lines {
+	if opt.Mode != Terminal && opt.Mode != Lines && opt.Mode != GNU {
 		return nil
 	}
 	p := &Progress{
@@ -77,10 +83,15 @@ func New(w io.Writer, opt Options) *Progress {
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
-	if p.mode == Terminal {
+	switch {
+	case p.mode == Terminal:
 		p.interval = redraw
 		p.bar = newTerminalBar(w, opt.Width)
-	} else if p.interval <= 0 {
+	case p.mode == GNU:
+		p.interval, p.jobs, p.eta = time.Second, opt.Jobs, opt.ETA
+		fmt.Fprintf(w, "\nComputers / CPU cores / Max jobs to run\n1:local / %d / %d\n\n"+
+			"Computer:jobs running/jobs completed/%%of started jobs/Average seconds to complete\n", opt.CPUs, opt.Jobs)
+	case p.interval <= 0:
 		p.interval = defaultInterval
 	}
 	go p.loop()
@@ -149,11 +160,18 @@ func (p *Progress) loop() {
 // draw shows the current counts; final is true for Finish's last drawing.
 func (p *Progress) draw(final bool) {
 	s := p.snapshot()
-	if p.mode == Terminal {
+	switch p.mode {
+	case Terminal:
 		p.bar.show(s, final)
-		return
+	case GNU:
+		end := ""
+		if final {
+			end = "\n"
+		}
+		io.WriteString(p.w, "\r"+s.gnuLine(p.jobs, p.eta)+end)
+	default:
+		io.WriteString(p.w, s.line())
 	}
-	io.WriteString(p.w, s.line())
 }
 
 // snapshot reads the counters.
@@ -285,4 +303,27 @@ func (b *terminalBar) show(s status, final bool) {
 	if final {
 		io.WriteString(b.w, "\n")
 	}
+}
+
+// gnuLine formats s as GNU parallel's --progress status,
+//
+//	local:2/10/100%/0.1s
+//
+// (jobs running, jobs completed, share of started jobs, average seconds per
+// job), led with --eta by "ETA: 5s Left: 10 AVG: 0.10s  ".
+func (s status) gnuLine(jobs int, eta bool) string {
+	running := s.total - s.done
+	if jobs > 0 {
+		running = min(running, int64(jobs))
+	}
+	avg := 0.0
+	if s.done > 0 {
+		avg = s.elapsed.Seconds() / float64(s.done)
+	}
+	line := fmt.Sprintf("local:%d/%d/100%%/%.1fs ", running, s.done, avg)
+	if !eta {
+		return line
+	}
+	left := s.total - s.done
+	return fmt.Sprintf("ETA: %.0fs Left: %d AVG: %.2fs  %s", float64(left)*avg, left, avg, line)
 }

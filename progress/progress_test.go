@@ -261,3 +261,20 @@ func BenchmarkDoneOff(b *testing.B) {
 		p.Done(false)
 	}
 }
+
+func TestGNUProgress(t *testing.T) {
+	buf := newSyncBuffer()
+	p := New(buf, Options{Mode: GNU, Jobs: 2, CPUs: 4, ETA: true})
+	p.Add(4)
+	p.Done(false)
+	p.Done(true)
+	p.InputDone()
+	p.Finish()
+	out := buf.String()
+	if !strings.HasPrefix(out, "\nComputers / CPU cores / Max jobs to run\n1:local / 4 / 2\n\nComputer:jobs running/jobs completed/%of started jobs/Average seconds to complete\n") {
+		t.Fatalf("header: %q", out)
+	}
+	if !regexp.MustCompile(`\rETA: \d+s Left: 2 AVG: \d+\.\d\ds  local:2/2/100%/\d+\.\ds \n$`).MatchString(out) {
+		t.Fatalf("final status: %q", out)
+	}
+}
