@@ -139,9 +139,10 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	if p.keepOrder {
 		m := pmap.NewMap(1, s.emit)
 		s.order = m
-		if p.tag || p.tagText != nil || p.control.Retries > 0 || p.results != "" || p.json {
-			// Tags need parmap to read every line, and a run that may be
-			// retried must not have written anything yet.
+		if p.tag || p.tagText != nil || p.control.Retries > 0 || p.results != "" || p.json || p.joblog != "" {
+			// Tags, --results, --json and the job log's byte count need
+			// parmap to read the output, and a run that may be retried
+			// must not have written anything yet.
 			s.due = func(int64) bool { return false }
 		} else {
 			s.due = func(seq int64) bool { return m.Next() == seq }
@@ -396,7 +397,7 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 	}
 	defer s.bar.Done(res.Failed(s.plan.success) && !s.plan.dryRun)
 	if s.log != nil {
-		s.logJob(j, res)
+		s.logJob(j, res, s.received(j, slot))
 	}
 	if (s.dir != nil || s.plan.json) && s.captures != nil && s.captures[slot][0] != nil && !j.live {
 		s.record(j, slot, res)
@@ -473,13 +474,29 @@ func (s *session) record(j *job, slot int, res channel.Result) {
 	}
 }
 
+// received returns the bytes of output the job wrote (its capture files'
+// sizes); 0 when they were not captured (-u, --line-buffer).
+func (s *session) received(j *job, slot int) int64 {
+	if s.captures == nil || j.live || s.captures[slot][0] == nil {
+		return 0
+	}
+	var n int64
+	for _, c := range s.captures[slot] {
+		if size, err := c.Size(); err == nil {
+			n += size
+		}
+	}
+	return n
+}
+
 // logJob appends the job's line to the job log.
-func (s *session) logJob(j *job, res channel.Result) {
+func (s *session) logJob(j *job, res channel.Result, received int64) {
 	e := joblog.Entry{
 		Seq:     j.rec.Seq,
 		Host:    ":",
 		Start:   res.Start,
 		Runtime: res.Runtime,
+		Receive: received,
 		Exitval: res.Exit,
 		Signal:  int(res.Signal),
 		Command: j.cmd.Line,

@@ -74,6 +74,9 @@ func (c *Capture) Reset() error {
 	return err
 }
 
+// Size returns how many bytes the job wrote.
+func (c *Capture) Size() (int64, error) { return c.size() }
+
 // size returns how many bytes the job wrote.
 func (c *Capture) size() (int64, error) {
 	st, err := c.f.Stat()
