@@ -25,6 +25,14 @@ func notePid() {
 	}
 }
 
+// writeAtomic creates path with its content in one step (a rename), so
+// that a test waiting for the file never reads it half written.
+func writeAtomic(path, content string) {
+	tmp := path + ".tmp"
+	os.WriteFile(tmp, []byte(content), 0o644)
+	os.Rename(tmp, path)
+}
+
 // sleeper SECONDS [FILE]: records its pid, creates FILE (if given) once it
 // runs, and sleeps.
 func sleeper() {
@@ -35,7 +43,7 @@ func sleeper() {
 		os.Exit(2)
 	}
 	if len(os.Args) > 2 {
-		os.WriteFile(os.Args[2], []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+		writeAtomic(os.Args[2], strconv.Itoa(os.Getpid())+"\n")
 	}
 	time.Sleep(d)
 }
@@ -46,7 +54,7 @@ func spawner() {
 	notePid()
 	c := exec.Command("sleeper", "600")
 	c.Start()
-	os.WriteFile(os.Args[1], []byte(strconv.Itoa(c.Process.Pid)+"\n"), 0o644)
+	writeAtomic(os.Args[1], strconv.Itoa(c.Process.Pid)+"\n")
 	time.Sleep(600 * time.Second)
 }
 
@@ -59,7 +67,7 @@ func catcher() {
 	ignore := len(os.Args) > 2 && os.Args[2] == "ignore"
 	c := make(chan os.Signal, 8)
 	signal.Notify(c, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGCONT)
-	os.WriteFile(file+".ready", []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	writeAtomic(file+".ready", strconv.Itoa(os.Getpid())+"\n")
 	for s := range c {
 		f, _ := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		fmt.Fprintln(f, s.(syscall.Signal).String())
