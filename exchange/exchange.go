@@ -1,7 +1,9 @@
 // Package exchange is parmap's scheduler: it takes tasks from a bounded queue,
-// keeps at most N of them running, each in a job slot of its own, and acts on
-// signals (stop, drain, suspend, resume). It knows nothing of how output is
-// printed: each finished task is handed to a callback with its result.
+// keeps at most N of them running, each in a job slot of its own, bounds them
+// in time (--timeout), reruns failed ones (--retries), spaces their starts
+// (--delay), stops early by a halt policy (--halt), and acts on signals (stop,
+// drain, suspend, resume). It knows nothing of how output is printed: each
+// finished task is handed to a callback with its result.
 package exchange
 
 import (
