@@ -72,7 +72,7 @@ func (b *Budget) allocate(n int64) (*os.File, int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.file == nil && b.err == nil {
-		b.file, b.err = openUnlinked(b.dir)
+		b.file, b.err = openUnlinked(b.dir, 0)
 	}
 	if b.err != nil {
 		return nil, 0, b.err
@@ -92,22 +92,27 @@ func (b *Budget) free(off, n int64) {
 	}
 }
 
-// openUnlinked creates a temporary file that has no name: O_TMPFILE where the
-// file system has it, else a named file removed at once.
-func openUnlinked(dir string) (*os.File, error) {
+// openUnlinked creates a temporary file that has no name, with extra open
+// flags: O_TMPFILE where the file system has it, else a named file removed at
+// once.
+func openUnlinked(dir string, flags int) (*os.File, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC|flags, 0o600)
 	if err == nil {
-		return os.NewFile(uintptr(fd), dir+"/parmap-spill"), nil
+		return os.NewFile(uintptr(fd), dir+"/parmap-tmp"), nil
 	}
-	f, err := os.CreateTemp(dir, "parmap-spill-*")
+	f, err := os.CreateTemp(dir, "parmap-tmp-*")
 	if err != nil {
 		return nil, err
 	}
-	os.Remove(f.Name())
-	return f, nil
+	defer os.Remove(f.Name())
+	if flags == 0 {
+		return f, nil
+	}
+	defer f.Close()
+	return os.OpenFile(f.Name(), os.O_RDWR|flags, 0)
 }
 
 type extent struct{ off, n int64 }

@@ -8,7 +8,9 @@ import (
 // Capture is an unnamed temporary file that a job writes its output into
 // directly, in place of a pipe: the job runs without parmap reading along,
 // and an empty output costs nothing but one fstat. A job slot reuses its
-// Capture job after job (Reset).
+// Capture job after job (Reset). The file is opened with O_APPEND, so after
+// a truncation the next job writes from the start whatever the shared file
+// offset says; parmap itself reads with pread.
 type Capture struct {
 	dir string
 	f   *os.File
@@ -17,7 +19,7 @@ type Capture struct {
 // NewCapture returns a Capture whose file lives in dir ("" for the system's
 // temporary directory); it has no name, so nothing is left behind.
 func NewCapture(dir string) (*Capture, error) {
-	f, err := openUnlinked(dir)
+	f, err := openUnlinked(dir, os.O_APPEND)
 	if err != nil {
 		return nil, err
 	}
@@ -37,11 +39,7 @@ func (c *Capture) Take(b *Buffer) error {
 		if _, err := b.ReadFrom(io.NewSectionReader(c.f, 0, n)); err != nil {
 			return err
 		}
-		if err := c.f.Truncate(0); err != nil {
-			return err
-		}
-		// The job shared the file's offset; start the next one at 0.
-		_, err = c.f.Seek(0, io.SeekStart)
+		err = c.f.Truncate(0)
 	}
 	return err
 }
@@ -49,7 +47,7 @@ func (c *Capture) Take(b *Buffer) error {
 // Renew gives the Capture a fresh file, for when a process that outlived its
 // job may still write to the old one.
 func (c *Capture) Renew() error {
-	f, err := openUnlinked(c.dir)
+	f, err := openUnlinked(c.dir, os.O_APPEND)
 	if err != nil {
 		return err
 	}
@@ -62,17 +60,7 @@ func (c *Capture) Renew() error {
 func (c *Capture) Close() error { return c.f.Close() }
 
 // Reset empties the Capture for the next job.
-func (c *Capture) Reset() error {
-	off, err := c.f.Seek(0, io.SeekCurrent)
-	if err != nil || off == 0 {
-		return err
-	}
-	if err := c.f.Truncate(0); err != nil {
-		return err
-	}
-	_, err = c.f.Seek(0, io.SeekStart)
-	return err
-}
+func (c *Capture) Reset() error { return c.f.Truncate(0) }
 
 // Size returns how many bytes the job wrote.
 func (c *Capture) Size() (int64, error) { return c.size() }
