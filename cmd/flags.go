@@ -44,7 +44,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "halt", Category: catRun, Usage: "stop early: `POLICY` is never, or now|soon,fail|success|done=N (N a count or N%); now kills running jobs, soon lets them finish"},
 		&cli.StringFlag{Name: "joblog", Category: catRun, Usage: "log each finished job to `FILE` in GNU parallel's format (tab-separated: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command)"},
 		&cli.BoolFlag{Name: "resume", Aliases: []string{"resume-failed"}, Category: catRun, Usage: "with --joblog: skip the jobs the log shows succeeded (by command line), run the rest, append to the log"},
-		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "spill waiting output to `DIR` (default $TMPDIR or /tmp)"},
+		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "capture jobs' output and spill waiting output in unnamed files in `DIR` (default $TMPDIR or /tmp)"},
 
 		&cli.BoolFlag{Name: "keep-order", Aliases: []string{"k"}, Category: catOutput, Usage: "write outputs in input order, not as jobs finish"},
 		&cli.BoolFlag{Name: "group", Category: catOutput, Usage: "write each job's output whole when it ends (the default)"},
