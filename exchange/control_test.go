@@ -187,3 +187,20 @@ func TestParseHalt(t *testing.T) {
 		t.Error("percentage")
 	}
 }
+
+// A job's watchdog timer is stopped when the job ends: none outlives it.
+func TestWatchdogTimerStopsWithTheJob(t *testing.T) {
+	x := New(Options{Timeout: time.Hour})
+	c, err := channel.Start(channel.Spec{Argv: []string{"true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := x.watch(c)
+	c.Wait()
+	if w.stop() {
+		t.Fatal("the watchdog fired for a job that ended at once")
+	}
+	if w.timer.Stop() {
+		t.Fatal("the watchdog's timer was still pending after the job ended")
+	}
+}
