@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"regexp/syntax"
 	"runtime"
 	"strconv"
 	"strings"
@@ -79,8 +82,10 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 		return nil, err
 	}
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
-	if c.IsSet("replace") && topt.Replace == "" {
-		return nil, usagef("-I needs a non-empty string to replace, e.g. -I %%")
+	if c.IsSet("replace") {
+		if err := template.CheckReplace(topt.Replace); err != nil {
+			return nil, usagef("%v", err)
+		}
 	}
 	if p.tmpl, err = template.Parse(p.command, topt); err != nil {
 		return nil, usagef("%v", err)
@@ -225,9 +230,14 @@ func (p *plan) parseRecordOptions(c *cli.Context) error {
 	return nil
 }
 
+// unwrapRegexp says what is wrong with a regular expression without the
+// package's "error parsing regexp" preamble.
 func unwrapRegexp(err error) string {
-	msg := err.Error()
-	return strings.TrimPrefix(msg, "error parsing regexp: ")
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s: `%s`", se.Code, se.Expr)
+	}
+	return err.Error()
 }
 
 // parseJobs reads -j: N, N% of the usable CPUs, or 0 for no limit.

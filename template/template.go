@@ -81,7 +81,7 @@ type Command struct {
 // (Options.Replace cannot tell an empty -I from none, so the caller checks.)
 func CheckReplace(s string) error {
 	if s == "" {
-		return fmt.Errorf("-I/--replace: the replacement string is empty")
+		return fmt.Errorf("-I needs a non-empty string to replace, e.g. -I %%")
 	}
 	return nil
 }
