@@ -112,22 +112,15 @@ func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
 	}
 }
 
-// describe turns the errors of flag parsing into parmap's wording.
+// describe words an error for the one-line message. splitArgs reports
+// unknown options and missing values itself; what reaches here from the cli
+// parser (a bad boolean like --keep-order=yes) gets a pointer to the help.
 func describe(err error) string {
-	msg := err.Error()
 	var ue *usageError
 	if errors.As(err, &ue) {
-		return msg
+		return ue.msg
 	}
-	switch {
-	case strings.HasPrefix(msg, "flag provided but not defined: "):
-		return fmt.Sprintf("unknown option %s (see parmap --help)", strings.TrimPrefix(msg, "flag provided but not defined: "))
-	case strings.HasPrefix(msg, "flag needs an argument: "):
-		return fmt.Sprintf("option %s needs a value (see parmap --help)", strings.TrimPrefix(msg, "flag needs an argument: "))
-	case strings.HasPrefix(msg, "invalid value "):
-		return msg + " (see parmap --help)"
-	}
-	return msg
+	return err.Error() + " (see parmap --help)"
 }
 
 // oneLine keeps an error message on one line.
