@@ -138,19 +138,15 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 		case <-finished:
 			waiting = false
 		case sig := <-x.opt.Signals:
-			if !stop.handle(sig.(syscall.Signal), &sum) {
-				x.closeQuit()
-			}
+			stop.handle(sig.(syscall.Signal), &sum)
 		case <-ctxDone:
 			ctxDone = nil
 			sum.Canceled = true
 			stop.begin(syscall.SIGTERM)
-			x.closeQuit()
 		case <-stop.escalate:
 			x.signalAll(syscall.SIGKILL)
 		case <-x.haltNow:
 			stop.begin(syscall.SIGTERM)
-			x.closeQuit()
 		}
 	}
 	if stop.timer != nil {

@@ -9,30 +9,29 @@ import (
 // goroutine only.
 type stopper struct {
 	x        *Exchange
-	stopping bool             // start no more jobs
 	stopSig  syscall.Signal   // the INT or TERM that began the stop
 	timer    *time.Timer      // escalation to SIGKILL
 	escalate <-chan time.Time // fires when the timer does
 }
 
-// handle acts on one signal and reports whether new jobs may still start.
+// handle acts on one signal.
 //
 //   - SIGINT, SIGTERM: stop starting jobs, pass the signal to every job's
 //     group, SIGKILL them after KillAfter; a second one kills at once.
 //   - SIGHUP: drain: start no more jobs, let running ones finish.
 //   - SIGTSTP: stop every job's group, then parmap itself; SIGCONT resumes
 //     them all.
-func (s *stopper) handle(sig syscall.Signal, sum *Summary) bool {
+func (s *stopper) handle(sig syscall.Signal, sum *Summary) {
 	switch sig {
 	case syscall.SIGINT, syscall.SIGTERM:
 		if s.stopSig != 0 {
 			s.x.signalAll(syscall.SIGKILL)
-			return false
+			return
 		}
 		sum.Signal = sig
 		s.begin(sig)
 	case syscall.SIGHUP:
-		s.stopping = true
+		s.halt()
 	case syscall.SIGTSTP:
 		s.x.signalAll(syscall.SIGSTOP)
 		// Kill may return before parmap has stopped (another thread can
@@ -42,13 +41,19 @@ func (s *stopper) handle(sig syscall.Signal, sum *Summary) bool {
 	case syscall.SIGCONT:
 		s.x.signalAll(syscall.SIGCONT)
 	}
-	return !s.stopping
+}
+
+// halt starts no more jobs. It closes the slots' quit channel before any
+// job is signalled, so a slot freed by a job that dies of the signal cannot
+// start another one.
+func (s *stopper) halt() {
+	s.x.closeQuit()
 }
 
 // begin stops the run with sig: no new jobs, sig to every job's group, and
 // SIGKILL after KillAfter.
 func (s *stopper) begin(sig syscall.Signal) {
-	s.stopping = true
+	s.halt()
 	if s.stopSig != 0 {
 		return
 	}
