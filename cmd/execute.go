@@ -125,6 +125,12 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	signal.Notify(pipes, syscall.SIGPIPE)
 	defer signal.Stop(pipes)
 
+	s.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
+	s.bar = newProgress(p.bar, stderr, p.jobs)
+	if p.reuse.on {
+		return s.runReuse(ctx, r, sigs)
+	}
+
 	defer s.budget.Close()
 	if p.mode == pmap.Group && !p.dryRun {
 		slots := p.jobs
@@ -134,8 +140,6 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		s.captures = make([][2]*pmap.Capture, slots+1)
 		defer s.closeCaptures()
 	}
-	s.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
-	s.bar = newProgress(p.bar, stderr, p.jobs)
 	if p.keepOrder {
 		m := pmap.NewMap(1, s.emit)
 		s.order = m
@@ -188,24 +192,29 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	x := exchange.New(opt)
 	sum := x.Run(ctx, tasks, s.done)
 	s.bar.Finish()
+	return s.status(sum.Signal, readErr.Load(), sum.Halted, sum.HaltExit, sum.Failed)
+}
 
+// status is parmap's exit status at the end of a run: it dies of the signal
+// that stopped the run, reports a failed output or input, or counts failures.
+func (s *session) status(sig syscall.Signal, readErr *error, halted bool, haltExit int, failed int64) int {
 	switch {
-	case sum.Signal != 0:
-		return dieOf(sum.Signal)
+	case sig != 0:
+		return dieOf(sig)
 	case s.out.Err() != nil:
 		if errors.Is(s.out.Err(), syscall.EPIPE) {
 			return dieOf(syscall.SIGPIPE)
 		}
-		fmt.Fprintf(stderr, "parmap: writing output: %s\n", oneLine(s.out.Err().Error()))
+		fmt.Fprintf(s.stderr, "parmap: writing output: %s\n", oneLine(s.out.Err().Error()))
 		return exitError
-	case readErr.Load() != nil:
-		fmt.Fprintf(stderr, "parmap: %s\n", oneLine((*readErr.Load()).Error()))
+	case readErr != nil:
+		fmt.Fprintf(s.stderr, "parmap: %s\n", oneLine((*readErr).Error()))
 		return exitError
-	case sum.Halted:
+	case halted:
 		// GNU parallel: the exit status of the job that triggered the halt.
-		return sum.HaltExit
+		return haltExit
 	}
-	return exitStatus(sum.Failed)
+	return exitStatus(failed)
 }
 
 // baseEnv is parmap's environment without the variables it sets per job.
@@ -433,6 +442,9 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 // as succeeded. The line is expanded for slot 1: a template using {%} cannot
 // be matched across runs.
 func (s *session) succeeded(rec *records.Record) bool {
+	if s.plan.reuse.on {
+		return s.skip[s.plan.reuseLine(rec)]
+	}
 	cmd, err := s.plan.tmpl.Expand(rec, 1)
 	return err == nil && s.skip[cmd.Line]
 }

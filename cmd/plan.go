@@ -42,6 +42,7 @@ type plan struct {
 	resume    bool
 	results   string // --results DIR, "" for none
 	json      bool   // --json
+	reuse     reuseOptions
 }
 
 // barMode says whether and how progress is shown.
@@ -131,6 +132,9 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	p.joblog, p.resume = c.String("joblog"), c.Bool("resume")
 	if p.resume && p.joblog == "" {
 		return nil, usagef("--resume needs --joblog FILE: the log says which jobs already succeeded")
+	}
+	if err := p.parseReuse(c); err != nil {
+		return nil, err
 	}
 	p.tmpdir = c.String("tmpdir")
 	if p.tmpdir != "" {

@@ -183,7 +183,7 @@ func TestParseHalt(t *testing.T) {
 			t.Errorf("ParseHalt(%q) accepted", s)
 		}
 	}
-	if !(Halt{When: HaltSoon, On: HaltOnFail, Percent: 50}).triggered(4, 2) || (Halt{When: HaltSoon, On: HaltOnFail, Percent: 50}).triggered(4, 1) {
+	if !(Halt{When: HaltSoon, On: HaltOnFail, Percent: 50}).Triggered(4, 2) || (Halt{When: HaltSoon, On: HaltOnFail, Percent: 50}).Triggered(4, 1) {
 		t.Error("percentage")
 	}
 }

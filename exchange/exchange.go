@@ -58,6 +58,13 @@ type Options struct {
 	Halt Halt
 }
 
+// A Watcher is a Task that is told its process once it has started, for a
+// task that talks to its process while it runs (a reused worker). Started is
+// called from the slot's goroutine before the exchange waits for the process.
+type Watcher interface {
+	Started(c *channel.Child)
+}
+
 // A Retrier is a Task that must forget a failed run (its output) before it
 // runs again under Options.Retries.
 type Retrier interface {
@@ -105,7 +112,38 @@ type Exchange struct {
 
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
-	return &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1)}
+	return &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{})}
+}
+
+// Quit returns a channel that is closed once the run starts no more tasks:
+// after a signal, a halt, a Drain, or when the context is done.
+func (x *Exchange) Quit() <-chan struct{} { return x.quit }
+
+// Drain starts no more tasks; running ones go on to their end.
+func (x *Exchange) Drain() { x.closeQuit() }
+
+// Halt stops the run as a triggered halt policy does, for callers that count
+// finished work themselves (reused workers count records, not processes):
+// no more tasks start, and with now, running ones are stopped (SIGTERM, then
+// SIGKILL after KillAfter). The Summary reports Halted and exit as HaltExit.
+// Only the first call counts.
+func (x *Exchange) Halt(now bool, exit int) {
+	x.mu.Lock()
+	first := !x.halted
+	if first {
+		x.halted, x.haltExit = true, exit
+	}
+	x.mu.Unlock()
+	if !first {
+		return
+	}
+	x.closeQuit()
+	if now {
+		select {
+		case x.haltNow <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Run takes tasks until the channel is closed, a signal or ctx stops it, and
@@ -118,7 +156,6 @@ func New(opt Options) *Exchange {
 func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summary {
 	var sum Summary
 	stop := stopper{x: x}
-	x.quit = make(chan struct{})
 	x.tasks, x.done = tasks, done
 	n := x.opt.Jobs
 	if n <= 0 {
@@ -227,7 +264,7 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 	if failed {
 		x.failed++
 	}
-	halt := !x.halted && x.opt.Halt.triggered(x.doneCount, x.failed)
+	halt := !x.halted && x.opt.Halt.Triggered(x.doneCount, x.failed)
 	if halt {
 		x.halted, x.haltExit = true, res.Exit
 	}
@@ -235,7 +272,10 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 	if halt {
 		x.closeQuit()
 		if x.opt.Halt.When == HaltNow {
-			x.haltNow <- struct{}{}
+			select {
+			case x.haltNow <- struct{}{}:
+			default:
+			}
 		}
 	}
 	done(t, slot, res)
@@ -250,7 +290,7 @@ func (x *Exchange) attempt(t Task, slot int) channel.Result {
 	case x.opt.DryRun:
 		return channel.Result{}
 	}
-	return x.start(spec, slot)
+	return x.start(t, spec, slot)
 }
 
 // pause waits d, or less if the run is told to start no more jobs; it
@@ -274,7 +314,7 @@ func (x *Exchange) pause(d time.Duration) bool {
 	}
 }
 
-func (x *Exchange) start(spec channel.Spec, slot int) channel.Result {
+func (x *Exchange) start(t Task, spec channel.Spec, slot int) channel.Result {
 	child, err := x.spawn(spec, slot)
 	if err != nil {
 		res := channel.Result{Exit: channel.ExitNotExecutable, Err: err, Start: time.Now()}
@@ -285,6 +325,9 @@ func (x *Exchange) start(spec channel.Spec, slot int) channel.Result {
 			res = channel.Result{Exit: 128 + int(e.sig), Signal: e.sig, Start: time.Now()}
 		}
 		return res
+	}
+	if wt, ok := t.(Watcher); ok {
+		wt.Started(child)
 	}
 	var w *watchdog
 	if x.opt.Timeout > 0 {

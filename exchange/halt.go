@@ -88,8 +88,8 @@ func ParseHalt(s string) (Halt, error) {
 	return h, nil
 }
 
-// triggered reports whether the counts so far meet the policy.
-func (h Halt) triggered(done, failed int64) bool {
+// Triggered reports whether the counts so far meet the policy.
+func (h Halt) Triggered(done, failed int64) bool {
 	if h.When == HaltNever || done == 0 {
 		return false
 	}

@@ -34,6 +34,7 @@ type Output struct {
 	scratch []byte
 	failed  func(error) // called once, on the first error writing to stdout
 	err     error
+	kick    chan struct{} // wakes the background flusher; nil without one
 }
 
 // NewOutput returns an Output writing to stdout and stderr. failed is called
@@ -155,6 +156,77 @@ func (o *Output) Stdout(p []byte) {
 	defer o.mu.Unlock()
 	if o.err == nil {
 		o.stdout.Write(p)
+		o.flushStdout()
+	}
+}
+
+// Gather writes one short output to stdout followed by end, prefixed with
+// tag and a TAB when tag is not empty, without flushing it: many small
+// outputs (the answers of reused workers) go out together at the next
+// Flush, or when the buffer fills.
+func (o *Output) Gather(tag string, p []byte, end byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return
+	}
+	if tag != "" {
+		o.stdout.WriteString(tag)
+		o.stdout.WriteByte('\t')
+		t := tagger{w: o.stdout, tag: tag}
+		t.Write(p)
+	} else {
+		o.stdout.Write(p)
+	}
+	if err := o.stdout.WriteByte(end); err != nil {
+		o.flushStdout() // records the error
+	}
+}
+
+// FlushInBackground starts a goroutine that writes what Gather has gathered
+// whenever FlushSoon asks, so that the goroutines gathering outputs need not
+// wait for the write, and outputs that come while one is written go out
+// together in the next. stop flushes what is left and ends the goroutine.
+func (o *Output) FlushInBackground() (stop func()) {
+	o.kick = make(chan struct{}, 1)
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for {
+			select {
+			case <-o.kick:
+				o.Flush()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-ended
+		o.Flush()
+	}
+}
+
+// FlushSoon asks the background goroutine to flush; with none running, it
+// flushes at once.
+func (o *Output) FlushSoon() {
+	if o.kick == nil {
+		o.Flush()
+		return
+	}
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Flush writes what Gather has gathered.
+func (o *Output) Flush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stdout.Buffered() > 0 {
 		o.flushStdout()
 	}
 }

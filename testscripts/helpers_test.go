@@ -2,6 +2,7 @@ package testscripts
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -286,6 +287,166 @@ func killRecorded(dir string) {
 	for _, e := range entries {
 		if pid, err := strconv.Atoi(e.Name()); err == nil && alive(pid) {
 			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// worker [-0|-json] [-name NAME] [-pid] [-count FILE] [-exit N] [-hold K]:
+// a long-lived worker for --reuse. It reads records (lines, NUL-terminated
+// with -0, JSON requests with -json) and answers each with the record itself,
+// led by "NAME:" and "PID " when asked; JSON answers carry the input upper-
+// cased, with the fields joined by "|" when there are fields. It appends its
+// pid to FILE at start (-count), exits at once with status N (-exit), or
+// holds K records before answering them all, in reverse order under -json
+// (-hold). Some records make it misbehave:
+//
+//	die:N       exit with status N without answering
+//	dieonce:F   the same (status 3), unless F exists; it creates F
+//	kill        SIGKILL itself
+//	hang        never answer (a background grandchild shares its group)
+//	wait:F      answer once F exists
+//	extra       answer twice
+//	stderr:T    write T to stderr in two pieces, then answer
+//	bad         (-json) answer with a line that is not JSON
+//	unknown     (-json) answer for a record number never sent
+//	err:M       (-json) answer {"error":M}
+func worker() {
+	notePid()
+	args := os.Args[1:]
+	var sep byte = '\n'
+	var jsonMode, withPid bool
+	var name string
+	hold := 1
+	for len(args) > 0 {
+		switch args[0] {
+		case "-0":
+			sep = 0
+		case "-json":
+			jsonMode = true
+		case "-pid":
+			withPid = true
+		case "-name":
+			name, args = args[1], args[1:]
+		case "-count":
+			f, _ := os.OpenFile(args[1], os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			fmt.Fprintln(f, os.Getpid())
+			f.Close()
+			args = args[1:]
+		case "-exit":
+			n, _ := strconv.Atoi(args[1])
+			os.Exit(n)
+		case "-hold":
+			hold, _ = strconv.Atoi(args[1])
+			args = args[1:]
+		}
+		args = args[1:]
+	}
+	in := bufio.NewReaderSize(os.Stdin, 1<<16)
+	out := bufio.NewWriter(os.Stdout)
+	type req struct {
+		Seq    int64    `json:"seq"`
+		Input  string   `json:"input"`
+		Fields []string `json:"fields"`
+	}
+	var held []req
+	answer := func(r req) {
+		in := r.Input
+		switch {
+		case strings.HasPrefix(in, "die:"):
+			n, _ := strconv.Atoi(in[4:])
+			out.Flush()
+			os.Exit(n)
+		case strings.HasPrefix(in, "dieonce:"):
+			if _, err := os.Stat(in[8:]); err != nil {
+				os.WriteFile(in[8:], nil, 0o644)
+				out.Flush()
+				os.Exit(3)
+			}
+		case in == "kill":
+			out.Flush()
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		case in == "hang":
+			out.Flush()
+			c := exec.Command("sleeper", "600")
+			c.Start()
+			time.Sleep(600 * time.Second)
+		case strings.HasPrefix(in, "wait:"):
+			out.Flush()
+			waitFor(in[5:], 60*time.Second)
+		case strings.HasPrefix(in, "stderr:"):
+			os.Stderr.WriteString(in[7:] + " part")
+			os.Stderr.WriteString(" two\n")
+		}
+		prefix := ""
+		if name != "" {
+			prefix = name + ":"
+		}
+		if withPid {
+			prefix += strconv.Itoa(os.Getpid()) + " "
+		}
+		if !jsonMode {
+			out.WriteString(prefix + in)
+			out.WriteByte(sep)
+			if in == "extra" {
+				out.WriteString(prefix + in)
+				out.WriteByte(sep)
+			}
+			return
+		}
+		var a map[string]any
+		switch {
+		case in == "bad":
+			out.WriteString("this is not json\n")
+			return
+		case in == "unknown":
+			a = map[string]any{"seq": r.Seq + 1000, "output": in}
+		case strings.HasPrefix(in, "err:"):
+			a = map[string]any{"seq": r.Seq, "error": in[4:]}
+		case r.Fields != nil:
+			a = map[string]any{"seq": r.Seq, "output": prefix + strings.Join(r.Fields, "|")}
+		default:
+			a = map[string]any{"seq": r.Seq, "output": prefix + strings.ToUpper(in)}
+		}
+		b, _ := json.Marshal(a)
+		out.Write(append(b, '\n'))
+	}
+	flush := func() {
+		if jsonMode {
+			for i := len(held) - 1; i >= 0; i-- {
+				answer(held[i])
+			}
+		} else {
+			for _, r := range held {
+				answer(r)
+			}
+		}
+		held = held[:0]
+		out.Flush()
+	}
+	for {
+		line, err := in.ReadString(sep)
+		if len(line) > 0 && line[len(line)-1] == sep {
+			line = line[:len(line)-1]
+		} else if err != nil && line == "" {
+			flush()
+			return
+		}
+		var r req
+		if jsonMode {
+			if json.Unmarshal([]byte(line), &r) != nil {
+				fmt.Fprintf(os.Stderr, "worker: bad request %q\n", line)
+				os.Exit(2)
+			}
+		} else {
+			r.Input = line
+		}
+		held = append(held, r)
+		if len(held) >= hold {
+			flush()
+		}
+		if err != nil {
+			flush()
+			return
 		}
 	}
 }

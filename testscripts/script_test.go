@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 		"slowcat":  slowcat,
 		"waitfor":  waitfor,
 		"watchdog": watchdog,
+		"worker":   worker,
 	})
 }
 

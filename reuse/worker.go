@@ -1,0 +1,397 @@
+package reuse
+
+import (
+	"bufio"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/parmap/parmap/channel"
+)
+
+// ioSize is the size of the buffers on a worker's pipes.
+const ioSize = 64 << 10
+
+// worker is one worker process: an exchange task while it runs, with a
+// goroutine writing records to its stdin and one reading answers from its
+// stdout.
+type worker struct {
+	p    *Pool
+	slot int
+
+	in, out           *os.File // parent's ends of stdin and stdout
+	childIn, childOut *os.File // the child's ends, closed once it started
+	stderr            io.WriteCloser
+	child             *channel.Child
+
+	room  chan struct{} // the receiver made room in the window for the waiting sender
+	stop  chan struct{} // closed when the worker must send no more
+	quit  sync.Once
+	ended sync.WaitGroup // sender and receiver
+
+	mu       sync.Mutex
+	flight   []*Request         // line and null: in the order sent
+	bySeq    map[int64]*Request // json: by record number
+	inFlight int                // records sent and not answered
+	wantRoom bool               // the sender waits for room in the window
+	sent     int                // records sent, for MaxRecords
+	answered int                // records answered
+	reason   error              // why it is being killed, nil when it is not
+
+	progress atomic.Int64 // UnixNano of the last answer, or of a send to an idle worker
+	watch    *time.Timer
+}
+
+// Spec is the worker's process: the pool's command with pipes on stdin and
+// stdout.
+func (w *worker) Spec(slot int) (channel.Spec, error) {
+	p := w.p
+	w.slot = slot
+	spec, err := p.opt.Command(slot)
+	if err != nil {
+		return channel.Spec{}, err
+	}
+	if w.in, w.out, w.childIn, w.childOut, err = pipes(); err != nil {
+		return channel.Spec{}, err
+	}
+	spec.Stdin, spec.Stdout = w.childIn, w.childOut
+	if p.opt.Stderr != nil {
+		w.stderr = p.opt.Stderr(slot)
+		spec.Stderr = w.stderr
+	}
+	return spec, nil
+}
+
+// Started begins talking to the running worker.
+func (w *worker) Started(c *channel.Child) {
+	w.child = c
+	w.childIn.Close()
+	w.childOut.Close()
+	w.room = make(chan struct{}, 1)
+	w.stop = make(chan struct{})
+	if w.p.opt.Protocol == JSON {
+		w.bySeq = make(map[int64]*Request)
+	}
+	if w.p.opt.Timeout > 0 {
+		w.watch = time.AfterFunc(w.p.opt.Timeout, w.check)
+		w.watch.Stop()
+	}
+	w.ended.Add(2)
+	w.p.wg.Add(2)
+	go w.send()
+	go w.receive()
+}
+
+// finish is called once the worker's process has exited (or could not
+// start): it waits for the answers it left in the pipe and ends both
+// goroutines.
+func (w *worker) finish(res channel.Result) {
+	if res.Lingering {
+		channel.KillGroup(res.Pgid) // a background child must not hold stdout open
+	}
+	if w.child == nil { // never started
+		for _, f := range []*os.File{w.in, w.out, w.childIn, w.childOut} {
+			if f != nil {
+				f.Close()
+			}
+		}
+		if w.stderr != nil {
+			w.stderr.Close()
+		}
+		return
+	}
+	// Whatever the worker wrote before it exited is read; a process outside
+	// its group that kept stdout open is not waited for long.
+	w.out.SetReadDeadline(time.Now().Add(2 * time.Second))
+	w.halt()
+	w.ended.Wait()
+	if w.watch != nil {
+		w.watch.Stop()
+	}
+	w.out.Close()
+	if w.stderr != nil {
+		w.stderr.Close()
+	}
+}
+
+// halt tells the sender to send no more.
+func (w *worker) halt() { w.quit.Do(func() { close(w.stop) }) }
+
+// unanswered returns the records still in flight, in the order sent.
+func (w *worker) unanswered() []*Request {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	rs := w.flight
+	if w.bySeq != nil {
+		rs = make([]*Request, 0, len(w.bySeq))
+		for _, r := range w.bySeq {
+			rs = append(rs, r)
+		}
+		sortBySeq(rs)
+	}
+	w.flight, w.bySeq = nil, nil
+	return rs
+}
+
+// fault kills the worker for why: its records in flight fail with it.
+func (w *worker) fault(why error) {
+	w.mu.Lock()
+	first := w.reason == nil
+	if first {
+		w.reason = why
+	}
+	w.mu.Unlock()
+	if !first {
+		return
+	}
+	w.halt()
+	c := w.child
+	c.Signal(syscall.SIGTERM)
+	c.Signal(syscall.SIGCONT)
+	kill := w.p.opt.Exchange.KillAfter
+	if kill <= 0 {
+		kill = 2 * time.Second
+	}
+	time.AfterFunc(kill, func() { c.Signal(syscall.SIGKILL) })
+}
+
+// broken reports whether the worker is being killed for a fault.
+func (w *worker) broken() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.reason != nil
+}
+
+// check is the timeout watch: it fires Timeout after the worker's last
+// sign of progress was expected, and kills a worker that stayed silent.
+func (w *worker) check() {
+	w.mu.Lock()
+	busy := w.inFlight > 0
+	w.mu.Unlock()
+	if !busy {
+		return
+	}
+	since := time.Since(time.Unix(0, w.progress.Load()))
+	if left := w.p.opt.Timeout - since; left > 0 {
+		w.watch.Reset(left)
+		return
+	}
+	w.fault(fmt.Errorf("no answer from the worker in slot %d within --timeout %v; it was killed", w.slot, w.p.opt.Timeout))
+}
+
+// send writes records to the worker's stdin while it has room in its
+// window, and closes its stdin when there are no more for it.
+func (w *worker) send() {
+	p := w.p
+	defer w.p.wg.Done()
+	defer w.ended.Done()
+	defer w.in.Close() // end of file: the worker answers what it has and exits
+	bw := bufio.NewWriterSize(w.in, ioSize)
+	flush := func() bool { return bw.Flush() == nil }
+	var buf []byte
+	for {
+		if p.opt.MaxRecords > 0 && w.sent >= p.opt.MaxRecords {
+			flush()
+			return
+		}
+		// Room in the window first, then a record: a record never waits
+		// behind a slow one while another worker is free.
+		if !w.waitRoom(flush) {
+			return
+		}
+		r, ok := p.next(w.stop, flush)
+		if !ok {
+			flush()
+			return
+		}
+		if err := p.opt.Protocol.check(r); err != nil {
+			p.resolve(&Answer{Req: r, Err: err, Slot: w.slot, Start: time.Now()})
+			continue
+		}
+		if p.opt.Timing || w.watch != nil {
+			r.sent = time.Now()
+		}
+		w.mu.Lock()
+		idle := w.inFlight == 0
+		w.inFlight++
+		if w.bySeq != nil {
+			w.bySeq[r.Seq] = r
+		} else {
+			w.flight = append(w.flight, r)
+		}
+		w.sent++
+		w.mu.Unlock()
+		if idle && w.watch != nil {
+			w.progress.Store(r.sent.UnixNano())
+			w.watch.Reset(p.opt.Timeout)
+		}
+		var err error
+		if p.opt.Protocol == JSON {
+			buf = p.opt.Protocol.appendRequest(buf[:0], r)
+			_, err = bw.Write(buf)
+		} else {
+			bw.WriteString(r.Input)
+			err = bw.WriteByte(p.opt.Protocol.sep())
+		}
+		if err == nil && p.opt.Window == 1 {
+			err = bw.Flush()
+		}
+		if err != nil {
+			return // the worker is gone: the record fails with it
+		}
+	}
+}
+
+// waitRoom waits until the worker may take another record. A full window
+// is refilled only once it is half empty, so that records go out in
+// batches rather than one write per answer.
+func (w *worker) waitRoom(flush func() bool) bool {
+	w.mu.Lock()
+	if w.inFlight < w.p.opt.Window {
+		w.mu.Unlock()
+		return true
+	}
+	w.wantRoom = true
+	w.mu.Unlock()
+	if !flush() {
+		return false
+	}
+	select {
+	case <-w.room:
+		return true
+	case <-w.stop:
+		return false
+	}
+}
+
+// low is how many records may still be in flight when a waiting sender is
+// woken: half the window.
+func (w *worker) low() int {
+	k := w.p.opt.Window
+	return k - max(1, k/2)
+}
+
+// receive reads answers from the worker's stdout until it ends.
+func (w *worker) receive() {
+	p := w.p
+	defer w.p.wg.Done()
+	defer w.ended.Done()
+	br := bufio.NewReaderSize(w.out, ioSize)
+	sep := p.opt.Protocol.sep()
+	var long []byte // an answer longer than the buffer, gathered
+	for {
+		if br.Buffered() == 0 && p.opt.Idle != nil {
+			p.opt.Idle()
+		}
+		line, err := br.ReadSlice(sep)
+		if err == bufio.ErrBufferFull {
+			long = append(long, line...)
+			continue
+		}
+		if long != nil {
+			long = append(long, line...)
+			line = long
+		}
+		if len(line) > 0 && (err == nil || err == io.EOF) {
+			if err == nil {
+				line = line[:len(line)-1]
+			}
+			w.answer(line)
+		}
+		long = nil
+		if err != nil {
+			if p.opt.Idle != nil {
+				p.opt.Idle()
+			}
+			return
+		}
+	}
+}
+
+// answer takes one answer line (without its separator).
+func (w *worker) answer(line []byte) {
+	p := w.p
+	if w.broken() {
+		return // its records fail with it
+	}
+	var r *Request
+	var out []byte
+	var fail error
+	if p.opt.Protocol == JSON {
+		seq, output, failed, msg, err := parseAnswer(line)
+		if err != nil {
+			w.fault(fmt.Errorf("the worker in slot %d: %v: %s; it was killed", w.slot, err, clip(line)))
+			return
+		}
+		w.mu.Lock()
+		r = w.bySeq[seq]
+		delete(w.bySeq, seq)
+		if r != nil {
+			w.answeredLocked()
+		}
+		w.mu.Unlock()
+		if r == nil {
+			w.fault(fmt.Errorf("the worker in slot %d answered record %d, which was not in flight to it: %s; it was killed", w.slot, seq, clip(line)))
+			return
+		}
+		out = output
+		if failed {
+			fail = errors.New(msg)
+		}
+	} else {
+		w.mu.Lock()
+		if len(w.flight) > 0 {
+			r = w.flight[0]
+			w.flight[0] = nil
+			w.flight = w.flight[1:]
+			w.answeredLocked()
+		}
+		w.mu.Unlock()
+		if r == nil {
+			w.fault(fmt.Errorf("the worker in slot %d gave an answer with no record in flight: %s; it was killed", w.slot, clip(line)))
+			return
+		}
+		out = line
+	}
+	if p.deaths.Load() != 0 {
+		p.deaths.Store(0) // the workers do answer
+	}
+	a := Answer{Req: r, Output: out, Err: fail, Slot: w.slot}
+	if p.opt.Timing || w.watch != nil {
+		now := time.Now()
+		w.progress.Store(now.UnixNano())
+		a.Start, a.Runtime = r.sent, now.Sub(r.sent)
+	}
+	p.resolve(&a)
+}
+
+// answeredLocked counts an answered record and wakes the sender when the
+// window has room again. w.mu is held.
+func (w *worker) answeredLocked() {
+	w.answered++
+	w.inFlight--
+	if w.wantRoom && w.inFlight <= w.low() {
+		w.wantRoom = false
+		w.room <- struct{}{}
+	}
+}
+
+// clip shortens an answer quoted in a message.
+func clip(b []byte) string {
+	const n = 80
+	if len(b) > n {
+		return fmt.Sprintf("%q…", b[:n])
+	}
+	return fmt.Sprintf("%q", b)
+}
+
+func sortBySeq(rs []*Request) {
+	slices.SortFunc(rs, func(a, b *Request) int { return cmp.Compare(a.Seq, b.Seq) })
+}
