@@ -44,7 +44,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "halt", Category: catRun, Usage: "stop early: `POLICY` is never, or now|soon,fail|success|done=N (N a count or N%); now kills running jobs, soon lets them finish"},
 		&cli.StringFlag{Name: "joblog", Category: catRun, Usage: "log each finished job to `FILE` in GNU parallel's format (tab-separated: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command)"},
 		&cli.BoolFlag{Name: "resume", Aliases: []string{"resume-failed"}, Category: catRun, Usage: "with --joblog: skip the jobs the log shows succeeded (by command line), run the rest, append to the log"},
-		&cli.BoolFlag{Name: "reuse", Category: catRun, Usage: "start -j worker processes once each and send every record to a free worker's stdin; each answers it with one line (see WORKERS)"},
+		&cli.BoolFlag{Name: "reuse", Category: catRun, Usage: "start -j worker processes once each and send every record to a free worker's stdin; each answers it with one line on stdout"},
 		&cli.StringFlag{Name: "reuse-protocol", Category: catRun, Usage: "how records and answers are framed for --reuse workers: `PROTO` is line (the default), null (NUL-terminated) or json"},
 		&cli.StringFlag{Name: "window", Category: catRun, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"},
 		&cli.StringFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"},

@@ -79,6 +79,11 @@ func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
 			"{n} field or source n, {^SUFFIX} the record without SUFFIX. Without any, the record is appended. " +
 			"Several words are run directly (no shell); one command line with shell syntax runs under sh -c with every " +
 			"value quoted for where it lands. Every job gets PARMAP_SEQ and PARMAP_SLOT. " +
+			"With --reuse, COMMAND runs as -j long-lived workers instead: each record is written to a free worker's stdin " +
+			"(a line; NUL-terminated with --reuse-protocol null; a JSON request {\"seq\":N,\"input\":...} with json) and the worker " +
+			"answers it with one line on stdout (json: {\"seq\":N,\"output\":...} or {\"seq\":N,\"error\":...}, in any order), " +
+			"flushing after each answer. A worker that dies, breaks the protocol or stays silent past --timeout is restarted; " +
+			"the records in flight to it fail. " +
 			"SIGINT/SIGTERM go to every job's process group (SIGKILL after --kill-after); SIGHUP drains; Ctrl-Z stops the jobs too. " +
 			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors.\n\n" +
 			"Examples:\n\n" +
@@ -87,7 +92,8 @@ func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
 			"    parmap --tag wc -l ::: *.txt\n" +
 			"    parmap 'grep -c ERROR {} | sed \"s/^/{}: /\"' ::: a.log b.log\n" +
 			"    parmap convert {} {.}.png ::: *.jpg\n" +
-			"    cat urls.txt | parmap --bar -j 8 curl -fsSO {}",
+			"    cat urls.txt | parmap --bar -j 8 curl -fsSO {}\n" +
+			"    seq 1000000 | parmap --reuse --window 64 -k awk -W interactive '{print $1*2; fflush()}'",
 		Version:                   Version,
 		Flags:                     flags(),
 		HideHelpCommand:           true,

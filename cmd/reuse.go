@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -224,7 +225,7 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 		}
 		if s.log != nil {
 			e := joblog.Entry{Seq: req.Seq, Host: ":", Start: a.Start, Runtime: a.Runtime,
-				Receive: int64(len(a.Output)), Command: p.reuseLineOf(req.Input)}
+				Send: int64(len(req.Input)) + 1, Receive: int64(len(a.Output)), Command: p.reuseLineOf(req.Input)}
 			if failed {
 				e.Exitval = 1
 			}
@@ -266,7 +267,7 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 		Idle:       s.out.FlushSoon,
 		Message:    s.out.Message,
 	}
-	stopFlusher := s.out.FlushInBackground()
+	stopFlusher := s.out.FlushInBackground(time.Millisecond)
 	sum := reuse.Run(ctx, opt, in, deliver)
 	stopFlusher()
 	s.bar.Finish()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 )
 
 // Mode is how jobs' output reaches parmap's own output.
@@ -184,22 +185,34 @@ func (o *Output) Gather(tag string, p []byte, end byte) {
 }
 
 // FlushInBackground starts a goroutine that writes what Gather has gathered
-// whenever FlushSoon asks, so that the goroutines gathering outputs need not
-// wait for the write, and outputs that come while one is written go out
-// together in the next. stop flushes what is left and ends the goroutine.
-func (o *Output) FlushInBackground() (stop func()) {
+// whenever FlushSoon asks, at most once per interval, so that the goroutines
+// gathering outputs need not wait for the write, and the outputs of a busy
+// moment go out together (one write per interval rather than one per
+// output). stop flushes what is left and ends the goroutine.
+func (o *Output) FlushInBackground(interval time.Duration) (stop func()) {
 	o.kick = make(chan struct{}, 1)
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
+		var last time.Time
 		for {
 			select {
 			case <-o.kick:
-				o.Flush()
 			case <-done:
 				return
 			}
+			if wait := interval - time.Since(last); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-done:
+					t.Stop()
+					return
+				}
+			}
+			o.Flush()
+			last = time.Now()
 		}
 	}()
 	return func() {
