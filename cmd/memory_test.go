@@ -217,3 +217,32 @@ func procStatus(pid int, field string) int {
 	}
 	return 0
 }
+
+// TestReuseEndlessInputKeepsFlatMemory: endless records through --reuse
+// workers (cat answers each at once) in input order: memory follows the
+// records in flight, not the records read.
+func TestReuseEndlessInputKeepsFlatMemory(t *testing.T) {
+	bin := parmapBinary(t)
+	c := exec.Command(bin, "-j2", "-k", "--reuse", "--window", "16", "cat")
+	stdin, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	e := &endless{rec: append(bytes.Repeat([]byte("r"), 999), '\n')}
+	e.cond = sync.NewCond(&e.mu)
+	go e.feed(stdin)
+	e.waitFor(20000)
+	before := vmRSS(t, c.Process.Pid)
+	e.waitFor(200000)
+	after := vmRSS(t, c.Process.Pid)
+	c.Process.Signal(syscall.SIGTERM)
+	c.Wait()
+	t.Logf("RSS after 20,000 records %d KiB, after 200,000 %d KiB", before, after)
+	if after-before > 2048 {
+		t.Fatalf("RSS grew from %d to %d KiB over 180,000 records", before, after)
+	}
+}

@@ -291,12 +291,12 @@ func killRecorded(dir string) {
 	}
 }
 
-// worker [-0|-json] [-name NAME] [-pid] [-count FILE] [-exit N] [-hold K]:
+// worker [-0|-json] [-name NAME] [-pid] [-count FILE] [-cont FILE] [-exit N] [-hold K]:
 // a long-lived worker for --reuse. It reads records (lines, NUL-terminated
 // with -0, JSON requests with -json) and answers each with the record itself,
 // led by "NAME:" and "PID " when asked; JSON answers carry the input upper-
 // cased, with the fields joined by "|" when there are fields. It appends its
-// pid to FILE at start (-count), exits at once with status N (-exit), or
+// pid to FILE at start (-count), creates FILE when it gets SIGCONT (-cont), exits at once with status N (-exit), or
 // holds K records before answering them all, in reverse order under -json
 // (-hold). Some records make it misbehave:
 //
@@ -335,6 +335,14 @@ func worker() {
 		case "-exit":
 			n, _ := strconv.Atoi(args[1])
 			os.Exit(n)
+		case "-cont":
+			c := make(chan os.Signal, 1)
+			signal.Notify(c, syscall.SIGCONT)
+			go func(file string) {
+				<-c
+				writeAtomic(file, "cont\n")
+			}(args[1])
+			args = args[1:]
 		case "-hold":
 			hold, _ = strconv.Atoi(args[1])
 			args = args[1:]
