@@ -31,6 +31,13 @@ type Spec struct {
 	Env []string
 	// Stdin is the child's standard input; nil means /dev/null.
 	Stdin *os.File
+	// Feed, when set, writes the child's standard input instead: it runs in
+	// a goroutine of its own with the write end of a pipe whose read end is
+	// the child's stdin, and returns the bytes it wrote; the write end is
+	// closed when it returns. It must return once a write fails (the child
+	// has gone). Wait waits for it, and once the child has exited, a write
+	// that still blocks fails after Linger (a write deadline).
+	Feed func(w *os.File) (int64, error)
 	// Stdout and Stderr receive the child's output. An *os.File is handed to
 	// the child as it is; any other writer is fed from a pipe until the child
 	// and everything that inherited the pipe have closed it. nil discards.
@@ -61,6 +68,8 @@ type Result struct {
 	Lingering bool
 	// TimedOut is true when the job was stopped for running too long.
 	TimedOut bool
+	// Sent is the bytes Spec.Feed wrote to the child's stdin.
+	Sent int64
 }
 
 // Failed reports whether the result is a failure under the given success codes
@@ -101,6 +110,9 @@ type Child struct {
 	copiers sync.WaitGroup
 	readers []*os.File // parent's read ends of output pipes
 	linger  time.Duration
+	feeder  *os.File      // parent's write end of the stdin pipe (Spec.Feed)
+	fed     chan struct{} // closed when Feed has returned
+	sent    int64
 
 	mu     sync.Mutex
 	exited bool
@@ -140,9 +152,21 @@ func Start(spec Spec) (*Child, error) {
 		for _, f := range c.readers {
 			f.Close()
 		}
+		if c.feeder != nil {
+			c.feeder.Close()
+		}
 		return nil, err
 	}
 	files := []*os.File{stdin, nil, nil}
+	if spec.Feed != nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return fail(err)
+		}
+		files[0] = r
+		closeAfterStart = append(closeAfterStart, r)
+		c.feeder = w
+	}
 	for i, w := range []io.Writer{spec.Stdout, spec.Stderr} {
 		switch w := w.(type) {
 		case nil:
@@ -184,6 +208,14 @@ func Start(spec Spec) (*Child, error) {
 		return fail(startError(spec.Argv[0], err))
 	}
 	c.proc = proc
+	if c.feeder != nil {
+		c.fed = make(chan struct{})
+		go func() {
+			defer close(c.fed)
+			c.sent, _ = spec.Feed(c.feeder)
+			c.feeder.Close()
+		}()
+	}
 	return c, nil
 }
 
@@ -258,6 +290,11 @@ func (c *Child) Wait() Result {
 	c.mu.Unlock()
 	if len(c.readers) > 0 {
 		c.waitCopiers()
+	}
+	if c.fed != nil {
+		c.feeder.SetWriteDeadline(time.Now().Add(c.linger))
+		<-c.fed
+		res.Sent = c.sent
 	}
 	if err != nil {
 		res.Err = err

@@ -2,6 +2,7 @@ package channel
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -198,4 +199,49 @@ func (l *lineWaiter) Write(p []byte) (int, error) {
 		close(l.ch)
 	}
 	return len(p), nil
+}
+
+// TestFeedWritesStdin: Spec.Feed's bytes reach the child's stdin whole, and
+// the count comes back in Result.Sent.
+func TestFeedWritesStdin(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	var out bytes.Buffer
+	c, err := Start(Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", "wc -c"}, Stdout: &out,
+		Feed: func(w *os.File) (int64, error) {
+			n, err := w.Write(data)
+			return int64(n), err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Wait()
+	if strings.TrimSpace(out.String()) != strconv.Itoa(len(data)) || res.Sent != int64(len(data)) || res.Exit != 0 {
+		t.Fatalf("child read %q, Sent %d, exit %d; want %d", out.String(), res.Sent, res.Exit, len(data))
+	}
+}
+
+// TestFeedEndsWhenChildStopsReading: a child that exits without reading
+// its stdin makes Feed's write fail at once; Wait does not hang.
+func TestFeedEndsWhenChildStopsReading(t *testing.T) {
+	var feedErr error
+	c, err := Start(Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", "exit 3"},
+		Feed: func(w *os.File) (int64, error) {
+			var n int64
+			buf := make([]byte, 1<<20)
+			for {
+				m, err := w.Write(buf)
+				n += int64(m)
+				if err != nil {
+					feedErr = err
+					return n, err
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Wait()
+	if res.Exit != 3 || !errors.Is(feedErr, syscall.EPIPE) {
+		t.Fatalf("exit %d, feed error %v; want 3 and EPIPE", res.Exit, feedErr)
+	}
 }
