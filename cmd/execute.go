@@ -82,14 +82,29 @@ type job struct {
 	direct *[2]*pmap.Capture
 	held   bool
 	json   []byte // --json: the job's line, printed in its turn
+	// feed writes the job's stdin (pipe mode), on every run of it;
+	// release frees what it writes from, once the job has ended.
+	feed    func(w *os.File) (int64, error)
+	release func()
 }
 
 // execute runs the plan and returns parmap's exit status.
 func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
-	r, err := records.Open(p.sources, stdin, p.recordOpt)
+	var r *records.Reader
+	var blockSrc *blockSource
+	var err error
+	if p.pipe.on {
+		blockSrc, err = p.openBlocks(stdin)
+	} else {
+		r, err = records.Open(p.sources, stdin, p.recordOpt)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
 		return exitError
+	}
+	if blockSrc != nil {
+		// Jobs read their ranges of the file until the run ends.
+		defer blockSrc.close()
 	}
 
 	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(), stdout: stdout, stderr: stderr}
@@ -155,12 +170,20 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		s.order = pmap.NewQueue(s.emit)
 	}
 
-	tasks := make(chan exchange.Task, max(1, min(p.jobs, 64)))
+	queue := max(1, min(p.jobs, 64))
+	if blockSrc != nil {
+		queue = 1 // blocks in memory: one per running job, one queued, one being cut
+	}
+	tasks := make(chan exchange.Task, queue)
 	var readErr atomic.Pointer[error] // set by the reader goroutine
 	// The reader goroutine owns r: it may be blocked reading endless
 	// input when the run ends, and then parmap exits without waiting.
 	go func() {
 		defer close(tasks)
+		if blockSrc != nil {
+			s.readBlocks(ctx, blockSrc, tasks, &readErr)
+			return
+		}
 		defer r.Close()
 		for {
 			rec, err := r.Next()
@@ -217,6 +240,31 @@ func (s *session) status(sig syscall.Signal, readErr *error, halted bool, haltEx
 	return exitStatus(failed)
 }
 
+// readBlocks cuts the input of pipe mode into jobs, one block each.
+func (s *session) readBlocks(ctx context.Context, src *blockSource, tasks chan<- exchange.Task, readErr *atomic.Pointer[error]) {
+	for {
+		j, err := src.next(s)
+		if err == io.EOF {
+			s.bar.InputDone()
+			return
+		}
+		if err != nil {
+			err = fmt.Errorf("reading the input: %w", err)
+			readErr.Store(&err)
+			return
+		}
+		s.bar.Add(1)
+		select {
+		case tasks <- j:
+		case <-ctx.Done():
+			if j.release != nil {
+				j.release()
+			}
+			return
+		}
+	}
+}
+
 // baseEnv is parmap's environment without the variables it sets per job.
 func baseEnv() []string {
 	var env []string
@@ -242,7 +290,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	env := append(s.env[:len(s.env):len(s.env)],
 		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
 		"PARMAP_SLOT="+strconv.Itoa(slot))
-	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env}
+	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed}
 	switch s.plan.mode {
 	case pmap.Group:
 		if s.due != nil && s.due(j.rec.Seq) {
@@ -390,6 +438,10 @@ func (s *session) tag(j *job, slot int) string {
 // done receives a finished job from the exchange.
 func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 	j := t.(*job)
+	if j.release != nil {
+		j.release()
+		j.feed, j.release = nil, nil
+	}
 	for _, l := range j.lines {
 		if l != nil {
 			l.Close()
@@ -508,6 +560,7 @@ func (s *session) logJob(j *job, res channel.Result, received int64) {
 		Host:    ":",
 		Start:   res.Start,
 		Runtime: res.Runtime,
+		Send:    res.Sent,
 		Receive: received,
 		Exitval: res.Exit,
 		Signal:  int(res.Signal),

@@ -26,8 +26,11 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "colsep", Category: catInput, Usage: "split each record into fields {1} {2} … at matches of `REGEX`"},
 		&cli.StringFlag{Name: "max-args", Aliases: []string{"n"}, Category: catInput, Usage: "put `N` records in each job; {} expands to all of them"},
 		&cli.BoolFlag{Name: "xargs", Aliases: []string{"X"}, Category: catInput, Usage: "put as many records in each job as fit on a command line (-n caps it)"},
-		&cli.StringFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}"},
+		&cli.StringFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}; with --pipe or --pipepart, a number N: the first N lines head every block"},
 		&cli.BoolFlag{Name: "strip-cr", Category: catInput, Usage: "drop a trailing carriage return from each record"},
+		&cli.BoolFlag{Name: "pipe", Category: catInput, Usage: "cut standard input (or -a FILE) into blocks of whole records and feed each block to one job's stdin; {#} numbers the blocks"},
+		&cli.BoolFlag{Name: "pipepart", Category: catInput, Usage: "as --pipe for a regular file given with -a: each job reads its own byte range of the file, which never passes through parmap"},
+		&cli.StringFlag{Name: "block", Category: catInput, Usage: "with --pipe or --pipepart: blocks of about `SIZE` bytes (K, M, G powers of 1024; k, m, g of 1000; default 1M)"},
 		&cli.BoolFlag{Name: "link", Category: catInput, Usage: "pair the sources up instead of combining every value with every other (shortest wins)"},
 
 		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record"},

@@ -79,6 +79,8 @@ func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
 			"{n} field or source n, {^SUFFIX} the record without SUFFIX. Without any, the record is appended. " +
 			"Several words are run directly (no shell); one command line with shell syntax runs under sh -c with every " +
 			"value quoted for where it lands. Every job gets PARMAP_SEQ and PARMAP_SLOT. " +
+			"With --pipe, standard input is cut into blocks of about --block bytes of whole records, each fed to one job's stdin; " +
+			"--pipepart does the same for a regular file (-a FILE), each job reading its own byte range. " +
 			"With --reuse, COMMAND runs as -j long-lived workers instead: each record is written to a free worker's stdin " +
 			"(a line; NUL-terminated with --reuse-protocol null; a JSON request {\"seq\":N,\"input\":...} with json) and the worker " +
 			"answers it with one line on stdout (json: {\"seq\":N,\"output\":...} or {\"seq\":N,\"error\":...}, in any order), " +
@@ -93,6 +95,7 @@ func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
 			"    parmap 'grep -c ERROR {} | sed \"s/^/{}: /\"' ::: a.log b.log\n" +
 			"    parmap convert {} {.}.png ::: *.jpg\n" +
 			"    cat urls.txt | parmap --bar -j 8 curl -fsSO {}\n" +
+			"    zcat access.log.gz | parmap --pipe --block 20M grep -c ' 500 '\n" +
 			"    seq 1000000 | parmap --reuse --window 64 -k awk -W interactive '{print $1*2; fflush()}'",
 		Version:                   Version,
 		Flags:                     flags(),

@@ -246,3 +246,33 @@ func TestReuseEndlessInputKeepsFlatMemory(t *testing.T) {
 		t.Fatalf("RSS grew from %d to %d KiB over 180,000 records", before, after)
 	}
 }
+
+// TestPipeKeepsFlatMemory: --pipe on endless input holds only the blocks
+// of the running jobs and a few more, not what it has read.
+func TestPipeKeepsFlatMemory(t *testing.T) {
+	bin := parmapBinary(t)
+	c := exec.Command(bin, "-j2", "-k", "--pipe", "--block", "1M", "wc", "-l")
+	stdin, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	e := &endless{rec: append(bytes.Repeat([]byte("p"), 999), '\n')}
+	e.cond = sync.NewCond(&e.mu)
+	go e.feed(stdin)
+	e.waitFor(20000) // 20 MB
+	before := vmRSS(t, c.Process.Pid)
+	e.waitFor(200000) // 200 MB
+	after := vmRSS(t, c.Process.Pid)
+	c.Process.Signal(syscall.SIGTERM)
+	c.Wait()
+	t.Logf("RSS after 20 MB %d KiB, after 200 MB %d KiB", before, after)
+	// Blocks of 1 MiB: two running jobs, one queued, one being cut, and
+	// spare buffers.
+	if after-before > 2048 || after > 32*1024 {
+		t.Fatalf("RSS %d KiB after 20 MB, %d KiB after 200 MB", before, after)
+	}
+}

@@ -43,6 +43,7 @@ type plan struct {
 	results   string // --results DIR, "" for none
 	json      bool   // --json
 	reuse     reuseOptions
+	pipe      pipeOptions
 }
 
 // barMode says whether and how progress is shown.
@@ -77,6 +78,9 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	}
 
 	if p.jobs, err = parseJobs(c.String("jobs"), c.IsSet("jobs")); err != nil {
+		return nil, err
+	}
+	if err := p.parsePipe(c, tail); err != nil {
 		return nil, err
 	}
 	if err := p.parseRecordOptions(c); err != nil {
@@ -227,8 +231,9 @@ func (p *plan) parseRecordOptions(c *cli.Context) error {
 	case !c.IsSet("header"):
 	case h == ":":
 		o.Header = true
+	case p.pipe.on: // --header N, read by parsePipe
 	default:
-		return usagef("--header %q: only --header : (the first record names the fields) is supported", h)
+		return usagef("--header %q: give --header : (the first record names the fields), or a number of lines with --pipe or --pipepart", h)
 	}
 	p.recordOpt = o
 	return nil
