@@ -172,7 +172,9 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 
 	queue := max(1, min(p.jobs, 64))
 	if blockSrc != nil {
-		queue = 1 // blocks in memory: one per running job, one queued, one being cut
+		// Blocks in memory: one per running job, and the next one, cut
+		// and waiting to be taken.
+		queue = 0
 	}
 	tasks := make(chan exchange.Task, queue)
 	var readErr atomic.Pointer[error] // set by the reader goroutine
