@@ -276,3 +276,43 @@ func TestPipeKeepsFlatMemory(t *testing.T) {
 		t.Fatalf("RSS %d KiB after 20 MB, %d KiB after 200 MB", before, after)
 	}
 }
+
+// TestPipeKeepOrderSpills: with --pipe -k, the outputs of blocks that end
+// while block 1's job still runs wait in the same bounded buffer as jobs'
+// outputs, spilling to disk, and come out in block order.
+func TestPipeKeepOrderSpills(t *testing.T) {
+	bin := parmapBinary(t)
+	tmp := t.TempDir()
+	gate := filepath.Join(tmp, "gate")
+	spill := filepath.Join(tmp, "spill")
+	os.Mkdir(spill, 0o755)
+	// 400 blocks of one line each ("N"); block 1's job waits until block
+	// 400's job has run; each job prints its block 15,000 times (~70 KB).
+	script := fmt.Sprintf(`read n; if [ "$n" = 1 ]; then while [ ! -e %[1]s ]; do sleep 0.01; done; fi; yes "$n" | head -n 15000; if [ "$n" = 400 ]; then touch %[1]s; fi`, gate)
+	c := exec.Command(bin, "-j2", "-k", "--pipe", "--block", "1", "--tmpdir", spill, script)
+	var in, want bytes.Buffer
+	for i := 1; i <= 400; i++ {
+		fmt.Fprintln(&in, i)
+		want.Write(bytes.Repeat([]byte(strconv.Itoa(i)+"\n"), 15000))
+	}
+	c.Stdin = &in
+	var out bytes.Buffer
+	c.Stdout = &out
+	c.Stderr = os.Stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	peak := watchPeakRSS(c.Process.Pid)
+	err := c.Wait()
+	maxRSS := peak()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("output %d bytes, peak RSS %d KiB", out.Len(), maxRSS)
+	if !bytes.Equal(out.Bytes(), want.Bytes()) {
+		t.Fatalf("output (%d bytes) is not the blocks' outputs in order (%d bytes)", out.Len(), want.Len())
+	}
+	if maxRSS > 40*1024 {
+		t.Fatalf("peak RSS %d KiB for %d bytes of waiting output", maxRSS, out.Len())
+	}
+}
