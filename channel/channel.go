@@ -43,6 +43,9 @@ type Spec struct {
 	// and everything that inherited the pipe have closed it. nil discards.
 	Stdout io.Writer
 	Stderr io.Writer
+	// ExtraFiles are passed to the child as descriptors 3, 4, … (make's
+	// jobserver pipe).
+	ExtraFiles []*os.File
 	// Linger bounds how long output is still read after the child itself has
 	// exited, when a background grandchild keeps the pipe open. 0 means 2s.
 	Linger time.Duration
@@ -190,6 +193,7 @@ func Start(spec Spec) (*Child, error) {
 			go c.copy(w, r)
 		}
 	}
+	files = append(files, spec.ExtraFiles...)
 	attr := &os.ProcAttr{
 		Env:   spec.Env,
 		Files: files,

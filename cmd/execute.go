@@ -49,6 +49,12 @@ type session struct {
 	due func(seq int64) bool
 	// stdout and stderr are parmap's own.
 	stdout, stderr *os.File
+	// beforeDeath runs before parmap dies of a signal, when deferred
+	// calls would not run.
+	beforeDeath func()
+	// extraFiles are given to every job as descriptors 3, 4, …: the ends of
+	// the jobserver parmap serves (--jobserver).
+	extraFiles []*os.File
 	// captures[slot] are the files the job in that slot writes its stdout
 	// and stderr into (--group); made when the slot is first used.
 	captures [][2]*pmap.Capture
@@ -106,8 +112,19 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		// Jobs read their ranges of the file until the run ends.
 		defer blockSrc.close()
 	}
+	mj, err := p.setupMakeJobs(func(msg string) { fmt.Fprintln(stderr, msg) })
+	if err != nil {
+		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
+		return exitError
+	}
+	// Every slot taken from make goes back, whatever way the run ends
+	// (status runs it too, before parmap dies of a signal).
+	defer mj.close()
+	if mj.client != nil {
+		p.control.Tokens = mj
+	}
 
-	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(), stdout: stdout, stderr: stderr}
+	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(mj.env), stdout: stdout, stderr: stderr, extraFiles: mj.files, beforeDeath: mj.close}
 	if p.joblog != "" && !p.dryRun {
 		if p.resume {
 			if s.skip, err = joblog.Succeeded(p.joblog); err != nil {
@@ -225,9 +242,11 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 func (s *session) status(sig syscall.Signal, readErr *error, halted bool, haltExit int, failed int64) int {
 	switch {
 	case sig != 0:
+		s.beforeDeath()
 		return dieOf(sig)
 	case s.out.Err() != nil:
 		if errors.Is(s.out.Err(), syscall.EPIPE) {
+			s.beforeDeath()
 			return dieOf(syscall.SIGPIPE)
 		}
 		fmt.Fprintf(s.stderr, "parmap: writing output: %s\n", oneLine(s.out.Err().Error()))
@@ -267,13 +286,19 @@ func (s *session) readBlocks(ctx context.Context, src *blockSource, tasks chan<-
 	}
 }
 
-// baseEnv is parmap's environment without the variables it sets per job.
-func baseEnv() []string {
+// baseEnv is parmap's environment without the variables it sets per job,
+// and with makeflags ("MAKEFLAGS=…", when not empty) instead of its own.
+func baseEnv(makeflags string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARMAP_SEQ=") && !strings.HasPrefix(kv, "PARMAP_SLOT=") {
-			env = append(env, kv)
+		if strings.HasPrefix(kv, "PARMAP_SEQ=") || strings.HasPrefix(kv, "PARMAP_SLOT=") ||
+			makeflags != "" && strings.HasPrefix(kv, "MAKEFLAGS=") {
+			continue
 		}
+		env = append(env, kv)
+	}
+	if makeflags != "" {
+		env = append(env, makeflags)
 	}
 	return env
 }
@@ -292,7 +317,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	env := append(s.env[:len(s.env):len(s.env)],
 		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
 		"PARMAP_SLOT="+strconv.Itoa(slot))
-	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed}
+	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: s.extraFiles}
 	switch s.plan.mode {
 	case pmap.Group:
 		if s.due != nil && s.due(j.rec.Seq) {

@@ -44,6 +44,8 @@ type plan struct {
 	json      bool   // --json
 	reuse     reuseOptions
 	pipe      pipeOptions
+	jobsSet   bool // -j was given
+	serveJobs bool // --jobserver
 }
 
 // barMode says whether and how progress is shown.
@@ -80,6 +82,7 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	if p.jobs, err = parseJobs(c.String("jobs"), c.IsSet("jobs")); err != nil {
 		return nil, err
 	}
+	p.jobsSet, p.serveJobs = c.IsSet("jobs"), c.Bool("jobserver")
 	if err := p.parsePipe(c, tail); err != nil {
 		return nil, err
 	}

@@ -215,7 +215,7 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 			return channel.Spec{}, err
 		}
 		env := append(s.env[:len(s.env):len(s.env)], "PARMAP_SLOT="+strconv.Itoa(slot))
-		return channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env}, nil
+		return channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, ExtraFiles: s.extraFiles}, nil
 	}
 	deliver := func(a reuse.Answer) {
 		req := a.Req

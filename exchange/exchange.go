@@ -56,6 +56,17 @@ type Options struct {
 	Delay time.Duration
 	// Halt stops the run early when enough jobs failed or succeeded.
 	Halt Halt
+	// Tokens, when set, is a budget of job slots shared with other
+	// programs (make's jobserver): a job starts only once it holds a token,
+	// and gives it back when it has ended. Jobs still caps the slots.
+	Tokens Tokens
+}
+
+// Tokens hands out job slots shared with other programs.
+type Tokens interface {
+	// Acquire waits for a slot; it fails when ctx is done. release gives
+	// the slot back.
+	Acquire(ctx context.Context) (release func(), err error)
 }
 
 // A Watcher is a Task that is told its process once it has started, for a
@@ -92,6 +103,8 @@ type Exchange struct {
 	done     Done
 	quit     chan struct{} // closed when no new job may start
 	quitOnce sync.Once
+	quitCtx  context.Context // done when quit is closed, for Tokens.Acquire
+	quitStop context.CancelFunc
 	wg       sync.WaitGroup // one count per slot goroutine
 
 	mu        sync.Mutex
@@ -112,7 +125,9 @@ type Exchange struct {
 
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
-	return &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{})}
+	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{})}
+	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
+	return x
 }
 
 // Quit returns a channel that is closed once the run starts no more tasks:
@@ -202,7 +217,10 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 
 // closeQuit tells every slot to start no more jobs.
 func (x *Exchange) closeQuit() {
-	x.quitOnce.Do(func() { close(x.quit) })
+	x.quitOnce.Do(func() {
+		close(x.quit)
+		x.quitStop()
+	})
 }
 
 // worker is job slot number slot: it runs tasks one after another until the
@@ -246,6 +264,27 @@ func (x *Exchange) worker(slot int) {
 // the last run's result to done.
 func (x *Exchange) run(t Task, slot int, done Done) {
 	var res channel.Result
+	if x.opt.Tokens != nil && !x.opt.DryRun {
+		release, err := x.opt.Tokens.Acquire(x.quitCtx)
+		if err != nil {
+			// The run is stopping: the job does not start.
+			res = channel.Result{Exit: 128 + int(syscall.SIGTERM), Signal: syscall.SIGTERM, Start: time.Now()}
+			x.finish(t, slot, res, done)
+			return
+		}
+		defer func() {
+			if release != nil {
+				release()
+			}
+		}()
+		// The slot goes back as soon as the job has ended, before its
+		// output is written.
+		done = func(t Task, slot int, res channel.Result) {
+			release()
+			release = nil
+			x.done(t, slot, res)
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		res = x.attempt(t, slot)
 		if x.opt.DryRun || !res.Failed(x.opt.Success) || attempt >= x.opt.Retries {
@@ -258,6 +297,12 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 			r.Retry()
 		}
 	}
+	x.finish(t, slot, res, done)
+}
+
+// finish counts a finished task, checks the halt policy and hands the task
+// to done.
+func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
 	failed := res.Failed(x.opt.Success) && !x.opt.DryRun
 	x.mu.Lock()
 	x.doneCount++
