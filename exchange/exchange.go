@@ -56,6 +56,16 @@ type Options struct {
 	Delay time.Duration
 	// Halt stops the run early when enough jobs failed or succeeded.
 	Halt Halt
+	// Hosts, when set, spreads the slots over hosts: host i has
+	// Hosts[i] slots, numbered after those of the hosts before it, and Jobs
+	// is their sum. A run whose result HostFailed reports as the host's
+	// fault (ssh's exit 255) takes that host out of rotation: its slots
+	// start nothing more, and the task runs again on another host's slot
+	// (HostDown is told, once per host). With every host down, the tasks
+	// left are not run and Summary.HostsDown says so.
+	Hosts      []int
+	HostFailed func(host int, res channel.Result) bool
+	HostDown   func(host int, res channel.Result)
 	// Tokens, when set, is a budget of job slots shared with other
 	// programs (make's jobserver): a job starts only once it holds a token,
 	// and gives it back when it has ended. Jobs still caps the slots.
@@ -94,6 +104,8 @@ type Summary struct {
 	// exit value of the job that triggered it.
 	Halted   bool
 	HaltExit int
+	// HostsDown is true when every host was taken out of rotation.
+	HostsDown bool
 }
 
 // Exchange runs tasks. Its zero value is not usable; call New.
@@ -121,12 +133,18 @@ type Exchange struct {
 
 	delayMu   sync.Mutex // serialises starts under Delay
 	lastStart time.Time
+
+	hosts *hostRotation // with Options.Hosts
 }
 
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
 	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{})}
 	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
+	if len(opt.Hosts) > 0 {
+		x.hosts = newHostRotation(opt.Hosts)
+		x.opt.Jobs = x.hosts.slots()
+	}
 	return x
 }
 
@@ -173,6 +191,9 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	stop := stopper{x: x}
 	x.tasks, x.done = tasks, done
 	n := x.opt.Jobs
+	if x.hosts != nil {
+		n = x.hosts.slots()
+	}
 	if n <= 0 {
 		n = 1 // more are started as they are needed
 	}
@@ -212,6 +233,9 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	sum.Done, sum.Failed = x.doneCount, x.failed
 	sum.Halted, sum.HaltExit = x.halted, x.haltExit
 	x.mu.Unlock()
+	if x.hosts != nil {
+		sum.HostsDown = x.hosts.allDown()
+	}
 	return sum
 }
 
@@ -227,6 +251,10 @@ func (x *Exchange) closeQuit() {
 // tasks run out or the run must start no more jobs.
 func (x *Exchange) worker(slot int) {
 	defer x.wg.Done()
+	if x.hosts != nil {
+		x.hostWorker(slot)
+		return
+	}
 	for {
 		var t Task
 		select {
@@ -287,6 +315,9 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 	}
 	for attempt := 0; ; attempt++ {
 		res = x.attempt(t, slot)
+		if x.hosts != nil && x.hostFailed(t, slot, res) {
+			return // the task runs again elsewhere
+		}
 		if x.opt.DryRun || !res.Failed(x.opt.Success) || attempt >= x.opt.Retries {
 			break
 		}

@@ -1,0 +1,157 @@
+package exchange
+
+import (
+	"sync"
+
+	"github.com/parmap/parmap/channel"
+)
+
+// hostRotation tracks which hosts still take jobs (Options.Hosts), and the
+// tasks to run again because their host failed.
+type hostRotation struct {
+	first []int // first slot of each host; slot numbers start at 1
+	n     int
+
+	mu      sync.Mutex
+	down    []bool
+	live    int           // hosts not down
+	again   []Task        // tasks to run again on another host
+	running int           // jobs running now (each may yet send its task back)
+	changed chan struct{} // closed and replaced when again or running changes
+}
+
+func newHostRotation(slots []int) *hostRotation {
+	h := &hostRotation{down: make([]bool, len(slots)), live: len(slots), changed: make(chan struct{})}
+	next := 1
+	for _, n := range slots {
+		h.first = append(h.first, next)
+		next += n
+	}
+	h.n = next - 1
+	return h
+}
+
+func (h *hostRotation) slots() int { return h.n }
+
+// HostOf returns the host (an index into Options.Hosts) of slot.
+func (x *Exchange) HostOf(slot int) int {
+	if x.hosts == nil {
+		return 0
+	}
+	return x.hosts.hostOf(slot)
+}
+
+func (h *hostRotation) hostOf(slot int) int {
+	i := len(h.first) - 1
+	for i > 0 && h.first[i] > slot {
+		i--
+	}
+	return i
+}
+
+func (h *hostRotation) allDown() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.live == 0
+}
+
+// notify wakes the slots waiting for a change. h.mu is held.
+func (h *hostRotation) notify() {
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// hostWorker is worker for runs over hosts: it also runs the tasks other
+// hosts sent back, and leaves once its host is down. It waits for the
+// tasks to end before it leaves at the end of input, as a running job may
+// yet be sent back.
+func (x *Exchange) hostWorker(slot int) {
+	h := x.hosts
+	host := h.hostOf(slot)
+	tasks := x.tasks
+	for {
+		h.mu.Lock()
+		if h.down[host] {
+			h.mu.Unlock()
+			return
+		}
+		var t Task
+		if len(h.again) > 0 {
+			t = h.again[0]
+			h.again = h.again[1:]
+		}
+		idle := tasks == nil && h.running == 0
+		changed := h.changed
+		if t != nil {
+			h.running++
+		}
+		h.mu.Unlock()
+		if t == nil {
+			if idle {
+				return
+			}
+			select {
+			case <-x.quit:
+				return
+			case <-changed:
+				continue
+			case next, ok := <-tasks:
+				if !ok {
+					tasks = nil // the input has ended: wait for the running jobs
+					continue
+				}
+				h.mu.Lock()
+				h.running++
+				h.mu.Unlock()
+				t = next
+			}
+		}
+		select {
+		case <-x.quit:
+			h.mu.Lock()
+			h.running--
+			h.notify()
+			h.mu.Unlock()
+			return
+		default:
+		}
+		x.run(t, slot, x.done)
+		h.mu.Lock()
+		h.running--
+		h.notify()
+		h.mu.Unlock()
+	}
+}
+
+// hostFailed reports whether res is the host's failure; if so the host is
+// taken out of rotation and the task queued to run on another one, unless
+// no host is left (then the task counts as failed).
+func (x *Exchange) hostFailed(t Task, slot int, res channel.Result) bool {
+	h := x.hosts
+	host := h.hostOf(slot)
+	if x.opt.HostFailed == nil || !x.opt.HostFailed(host, res) {
+		return false
+	}
+	h.mu.Lock()
+	first := !h.down[host]
+	if first {
+		h.down[host] = true
+		h.live--
+	}
+	left := h.live > 0
+	if left {
+		h.again = append(h.again, t)
+	}
+	h.notify()
+	h.mu.Unlock()
+	if first && x.opt.HostDown != nil {
+		x.opt.HostDown(host, res)
+	}
+	if !left {
+		return false // no host to run it: it fails here
+	}
+	if r, ok := t.(Retrier); ok {
+		r.Retry()
+	}
+	return true
+}

@@ -1,0 +1,90 @@
+package exchange
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/parmap/parmap/channel"
+)
+
+// hostTask exits 255 (as ssh does when it cannot reach its host) on the
+// slots of the hosts listed as broken, and 0 elsewhere; it records where
+// it ran.
+type hostTask struct {
+	x      **Exchange
+	broken map[int]bool
+	mu     *sync.Mutex
+	ran    map[int]int // host → successful runs
+	host   int
+}
+
+func (t *hostTask) Spec(slot int) (channel.Spec, error) {
+	t.host = (*t.x).HostOf(slot)
+	code := "0"
+	if t.broken[t.host] {
+		code = "255"
+	}
+	return channel.Spec{Argv: []string{"sh", "-c", "exit " + code}}, nil
+}
+
+func runHosts(t *testing.T, slots []int, broken map[int]bool, n int) (Summary, map[int]int, []int, int) {
+	var mu sync.Mutex
+	ran := map[int]int{}
+	var down []int
+	var x *Exchange
+	x = New(Options{
+		Hosts:      slots,
+		HostFailed: func(host int, res channel.Result) bool { return res.Exit == 255 },
+		HostDown: func(host int, res channel.Result) {
+			mu.Lock()
+			down = append(down, host)
+			mu.Unlock()
+		},
+	})
+	tasks := make(chan Task)
+	go func() {
+		defer close(tasks)
+		for range n {
+			tasks <- &hostTask{x: &x, broken: broken, mu: &mu, ran: ran}
+		}
+	}()
+	done := 0
+	sum := x.Run(context.Background(), tasks, func(tk Task, slot int, res channel.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if res.Exit == 0 {
+			ran[tk.(*hostTask).host]++
+		}
+	})
+	return sum, ran, down, done
+}
+
+// TestFailedHostLeavesRotation: a host whose jobs fail as ssh does is taken
+// out of rotation, and its jobs run again on the other hosts: every task
+// succeeds once, none is lost.
+func TestFailedHostLeavesRotation(t *testing.T) {
+	sum, ran, down, done := runHosts(t, []int{2, 1, 1}, map[int]bool{0: true}, 30)
+	if sum.Done != 30 || sum.Failed != 0 || done != 30 || sum.HostsDown {
+		t.Fatalf("summary %+v, %d done; want 30 done, none failed", sum, done)
+	}
+	if len(down) != 1 || down[0] != 0 {
+		t.Fatalf("hosts down %v, want [0]", down)
+	}
+	if ran[0] != 0 || ran[1]+ran[2] != 30 {
+		t.Fatalf("successful runs per host %v", ran)
+	}
+}
+
+// TestEveryHostDown: with every host failing, the run ends; the tasks that
+// met the last host fail, the rest are not run.
+func TestEveryHostDown(t *testing.T) {
+	sum, _, down, done := runHosts(t, []int{1, 2}, map[int]bool{0: true, 1: true}, 20)
+	if !sum.HostsDown || len(down) != 2 {
+		t.Fatalf("summary %+v, hosts down %v; want both down", sum, down)
+	}
+	if done == 0 || done >= 20 || sum.Failed != int64(done) {
+		t.Fatalf("%d tasks done (%d failed); want some failed and some not run", done, sum.Failed)
+	}
+}
