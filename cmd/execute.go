@@ -203,30 +203,16 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 			s.readBlocks(ctx, blockSrc, tasks, &readErr)
 			return
 		}
-		defer r.Close()
-		for {
-			rec, err := r.Next()
-			if err == io.EOF {
-				s.bar.InputDone()
-				return
-			}
-			if err != nil {
-				readErr.Store(&err)
-				return
-			}
-			if s.skip != nil && s.succeeded(&rec) {
-				// Already done in an earlier run: it keeps its place in
-				// the order but runs nothing.
-				s.order.Put(rec.Seq, &job{s: s, rec: rec})
-				continue
-			}
-			s.bar.Add(1)
-			select {
-			case tasks <- &job{s: s, rec: rec}:
-			case <-ctx.Done():
-				return
-			}
-		}
+		s.readRecords(r, &readErr,
+			func(rec records.Record) { s.order.Put(rec.Seq, &job{s: s, rec: rec}) },
+			func(rec records.Record) bool {
+				select {
+				case tasks <- &job{s: s, rec: rec}:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			})
 	}()
 
 	opt := p.control
@@ -259,6 +245,32 @@ func (s *session) status(sig syscall.Signal, readErr *error, halted bool, haltEx
 		return haltExit
 	}
 	return exitStatus(failed)
+}
+
+// readRecords reads the records to their end, an error, or until send
+// returns false, and closes r. Each record to run goes to send; one that
+// --resume finds done already goes to skip, to keep its place in the order.
+func (s *session) readRecords(r *records.Reader, readErr *atomic.Pointer[error], skip func(records.Record), send func(records.Record) bool) {
+	defer r.Close()
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			s.bar.InputDone()
+			return
+		}
+		if err != nil {
+			readErr.Store(&err)
+			return
+		}
+		if s.skip != nil && s.succeeded(&rec) {
+			skip(rec)
+			continue
+		}
+		s.bar.Add(1)
+		if !send(rec) {
+			return
+		}
+	}
 }
 
 // readBlocks cuts the input of pipe mode into jobs, one block each.

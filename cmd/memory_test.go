@@ -91,11 +91,13 @@ func (e *endless) waitFor(n int) {
 	e.mu.Unlock()
 }
 
-// TestEndlessInputKeepsFlatMemory: `yes | parmap -j2 true` runs in flat
-// memory: records are taken only as fast as jobs finish.
-func TestEndlessInputKeepsFlatMemory(t *testing.T) {
+// endlessRSS runs parmap with args on endless records of 1000 bytes (so the
+// pipe's own buffer holds few of them and the count written follows the
+// count parmap has read) and returns its RSS in KiB after n1 and after n2
+// records.
+func endlessRSS(t *testing.T, n1, n2 int, args ...string) (before, after int) {
 	bin := parmapBinary(t)
-	c := exec.Command(bin, "-j2", "true")
+	c := exec.Command(bin, args...)
 	stdin, err := c.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -104,18 +106,23 @@ func TestEndlessInputKeepsFlatMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Process.Kill()
-	// Records of 1000 bytes, so the pipe's own buffer holds few of them and
-	// the count written follows the count parmap has read.
 	e := &endless{rec: append(bytes.Repeat([]byte("y"), 999), '\n')}
 	e.cond = sync.NewCond(&e.mu)
 	go e.feed(stdin)
-	e.waitFor(1000)
-	before := vmRSS(t, c.Process.Pid)
-	e.waitFor(5000)
-	after := vmRSS(t, c.Process.Pid)
+	e.waitFor(n1)
+	before = vmRSS(t, c.Process.Pid)
+	e.waitFor(n2)
+	after = vmRSS(t, c.Process.Pid)
 	c.Process.Signal(syscall.SIGTERM)
 	c.Wait()
-	t.Logf("RSS after 1000 records %d KiB, after 5000 %d KiB", before, after)
+	t.Logf("parmap %s: RSS after %d records %d KiB, after %d %d KiB", strings.Join(args, " "), n1, before, n2, after)
+	return before, after
+}
+
+// TestEndlessInputKeepsFlatMemory: `yes | parmap -j2 true` runs in flat
+// memory: records are taken only as fast as jobs finish.
+func TestEndlessInputKeepsFlatMemory(t *testing.T) {
+	before, after := endlessRSS(t, 1000, 5000, "-j2", "true")
 	if after-before > 1024 {
 		t.Fatalf("RSS grew from %d to %d KiB over 4000 records", before, after)
 	}
@@ -222,56 +229,17 @@ func procStatus(pid int, field string) int {
 // workers (cat answers each at once) in input order: memory follows the
 // records in flight, not the records read.
 func TestReuseEndlessInputKeepsFlatMemory(t *testing.T) {
-	bin := parmapBinary(t)
-	c := exec.Command(bin, "-j2", "-k", "--reuse", "--window", "16", "cat")
-	stdin, err := c.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Process.Kill()
-	e := &endless{rec: append(bytes.Repeat([]byte("r"), 999), '\n')}
-	e.cond = sync.NewCond(&e.mu)
-	go e.feed(stdin)
-	e.waitFor(20000)
-	before := vmRSS(t, c.Process.Pid)
-	e.waitFor(200000)
-	after := vmRSS(t, c.Process.Pid)
-	c.Process.Signal(syscall.SIGTERM)
-	c.Wait()
-	t.Logf("RSS after 20,000 records %d KiB, after 200,000 %d KiB", before, after)
+	before, after := endlessRSS(t, 20000, 200000, "-j2", "-k", "--reuse", "--window", "16", "cat")
 	if after-before > 2048 {
 		t.Fatalf("RSS grew from %d to %d KiB over 180,000 records", before, after)
 	}
 }
 
 // TestPipeKeepsFlatMemory: --pipe on endless input holds only the blocks
-// of the running jobs and a few more, not what it has read.
+// of the running jobs and the next one, not what it has read.
 func TestPipeKeepsFlatMemory(t *testing.T) {
-	bin := parmapBinary(t)
-	c := exec.Command(bin, "-j2", "-k", "--pipe", "--block", "1M", "wc", "-l")
-	stdin, err := c.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Process.Kill()
-	e := &endless{rec: append(bytes.Repeat([]byte("p"), 999), '\n')}
-	e.cond = sync.NewCond(&e.mu)
-	go e.feed(stdin)
-	e.waitFor(20000) // 20 MB
-	before := vmRSS(t, c.Process.Pid)
-	e.waitFor(200000) // 200 MB
-	after := vmRSS(t, c.Process.Pid)
-	c.Process.Signal(syscall.SIGTERM)
-	c.Wait()
-	t.Logf("RSS after 20 MB %d KiB, after 200 MB %d KiB", before, after)
-	// Blocks of 1 MiB: two running jobs, one queued, one being cut, and
-	// spare buffers.
+	before, after := endlessRSS(t, 20000, 200000, "-j2", "-k", "--pipe", "--block", "1M", "wc", "-l")
+	// Blocks of 1 MiB: two running jobs, the next one, spare buffers.
 	if after-before > 2048 || after > 32*1024 {
 		t.Fatalf("RSS %d KiB after 20 MB, %d KiB after 200 MB", before, after)
 	}

@@ -169,44 +169,34 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 	fields := p.recordOpt.ColSep != nil
 	go func() {
 		defer close(in)
-		defer r.Close()
-		for {
-			rec, err := r.Next()
-			if err == io.EOF {
-				s.bar.InputDone()
-				return
-			}
-			if err != nil {
-				readErr.Store(&err)
-				return
-			}
-			if s.skip != nil && s.succeeded(&rec) {
-				order.Put(rec.Seq, answer{})
-				continue
-			}
-			if p.keepOrder && waiting.Load() >= maxWaitingAnswers {
-				room.L.Lock()
-				for waiting.Load() >= maxWaitingAnswers && ctx.Err() == nil {
-					room.Wait()
+		s.readRecords(r, &readErr,
+			func(rec records.Record) { order.Put(rec.Seq, answer{}) },
+			func(rec records.Record) bool {
+				if p.keepOrder && waiting.Load() >= maxWaitingAnswers {
+					// Answers wait for an earlier one: send no more until
+					// it is out.
+					room.L.Lock()
+					for waiting.Load() >= maxWaitingAnswers && ctx.Err() == nil {
+						room.Wait()
+					}
+					room.L.Unlock()
 				}
-				room.L.Unlock()
-			}
-			req := &reuse.Request{Seq: rec.Seq, Input: reuseInput(&rec)}
-			if fields || len(rec.Args) > 1 {
-				req.Fields = rec.Values
-			}
-			if p.tagText != nil {
-				req.Item = &rec
-			} else if p.tag {
-				req.Item = strings.Join(rec.Values, " ")
-			}
-			s.bar.Add(1)
-			select {
-			case in <- req:
-			case <-ctx.Done():
-				return
-			}
-		}
+				req := &reuse.Request{Seq: rec.Seq, Input: reuseInput(&rec)}
+				if fields || len(rec.Args) > 1 {
+					req.Fields = rec.Values
+				}
+				if p.tagText != nil {
+					req.Item = &rec
+				} else if p.tag {
+					req.Item = strings.Join(rec.Values, " ")
+				}
+				select {
+				case in <- req:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			})
 	}()
 
 	workerCmd := func(slot int) (channel.Spec, error) {

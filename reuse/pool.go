@@ -195,44 +195,63 @@ func (p *Pool) next(stop <-chan struct{}, flush func() bool) (*Request, bool) {
 				return r, true
 			}
 		}
-		if p.inputEnded.Load() {
+		if p.inputEnded.Load() || p.stopping() || closed(stop) {
 			return nil, false
 		}
-		select {
-		case <-p.x.Quit():
-			return nil, false
-		case <-stop:
-			return nil, false
-		default:
+		// Once what is buffered for the worker is flushed, wait.
+		if r := p.read(flushed, stop); r != nil {
+			return r, true
 		}
-		p.taking.Add(1)
-		select {
-		case r, ok := <-p.in:
-			if p.take(r, ok) {
-				return r, true
-			}
-			continue
-		default:
-		}
-		p.untake()
 		if !flushed {
 			if !flush() {
 				return nil, false
 			}
 			flushed = true
 		}
-		p.taking.Add(1)
+	}
+}
+
+// read takes the next record from the input, or nil: at its end, when
+// there is none yet and wait is false, or when woken for another reason (a
+// retry, a stop). The sender counts itself in p.taking while it reads:
+// while any sender is between reading a record and counting it in
+// p.outstanding, the run cannot be seen as finished.
+func (p *Pool) read(wait bool, stop <-chan struct{}) *Request {
+	p.taking.Add(1)
+	defer p.untake()
+	var r *Request
+	ok, got := false, false
+	if wait {
 		select {
-		case r, ok := <-p.in:
-			if p.take(r, ok) {
-				return r, true
-			}
-			continue
+		case r, ok = <-p.in:
+			got = true
 		case <-p.kick:
 		case <-p.x.Quit():
 		case <-stop:
 		}
-		p.untake()
+	} else {
+		select {
+		case r, ok = <-p.in:
+			got = true
+		default:
+		}
+	}
+	switch {
+	case got && ok:
+		p.outstanding.Add(1)
+		return r
+	case got:
+		p.inputEnded.Store(true)
+	}
+	return nil
+}
+
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -252,19 +271,6 @@ func (p *Pool) popRetry() *Request {
 		p.kickRetry() // wake another waiting worker for the rest
 	}
 	return r
-}
-
-// take counts a record read from the input; false at its end. The sender
-// counted itself in p.taking before it read: while any sender is between
-// reading a record and counting it, the run cannot be seen as finished.
-func (p *Pool) take(r *Request, ok bool) bool {
-	if ok {
-		p.outstanding.Add(1)
-	} else {
-		p.inputEnded.Store(true)
-	}
-	p.untake()
-	return ok
 }
 
 // untake ends a sender's read of the input.
