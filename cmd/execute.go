@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
@@ -49,6 +51,8 @@ type session struct {
 	due func(seq int64) bool
 	// stdout and stderr are parmap's own.
 	stdout, stderr *os.File
+	// remote runs jobs on the -S hosts; nil without -S.
+	remote *remote
 	// beforeDeath runs before parmap dies of a signal, when deferred
 	// calls would not run.
 	beforeDeath func()
@@ -88,6 +92,7 @@ type job struct {
 	direct *[2]*pmap.Capture
 	held   bool
 	json   []byte // --json: the job's line, printed in its turn
+	host   string // where it ran, for the job log: ":" here, else the -S login
 	// feed writes the job's stdin (pipe mode), on every run of it;
 	// release frees what it writes from, once the job has ended.
 	feed    func(w *os.File) (int64, error)
@@ -123,8 +128,26 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 	if mj.client != nil {
 		p.control.Tokens = mj
 	}
+	var rm *remote
+	if len(p.remote.hosts) > 0 && !p.dryRun {
+		octx, ocancel := context.WithTimeout(context.Background(), 60*time.Second)
+		rm, err = p.openRemote(octx, func(msg string) { fmt.Fprintln(stderr, msg) })
+		ocancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
+			return exitError
+		}
+		// The masters end with the run, whatever way it ends.
+		defer rm.close()
+	}
 
-	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(mj.env), stdout: stdout, stderr: stderr, extraFiles: mj.files, beforeDeath: mj.close}
+	s := &session{plan: p, budget: pmap.NewBudget(outputBudget, p.tmpdir), env: baseEnv(mj.env), stdout: stdout, stderr: stderr, extraFiles: mj.files, remote: rm,
+		beforeDeath: func() {
+			mj.close()
+			if rm != nil {
+				rm.close()
+			}
+		}}
 	if p.joblog != "" && !p.dryRun {
 		if p.resume {
 			if s.skip, err = joblog.Succeeded(p.joblog); err != nil {
@@ -168,6 +191,12 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		slots := p.jobs
 		if slots == 0 {
 			slots = exchange.MaxUnlimited
+		}
+		if rm != nil {
+			slots = 0
+			for _, h := range rm.hosts {
+				slots += cmp.Or(h.Slots, p.jobs)
+			}
 		}
 		s.captures = make([][2]*pmap.Capture, slots+1)
 		defer s.closeCaptures()
@@ -217,9 +246,19 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 
 	opt := p.control
 	opt.Jobs, opt.KillAfter, opt.Success, opt.Signals, opt.DryRun = p.jobs, p.killAfter, p.success, sigs, p.dryRun
+	if rm != nil {
+		rm.exchangeOptions(&opt, p.jobs, s.out.Message)
+	}
 	x := exchange.New(opt)
+	if rm != nil {
+		rm.x = x
+	}
 	sum := x.Run(ctx, tasks, s.done)
 	s.bar.Finish()
+	if sum.HostsDown {
+		s.out.Message("parmap: every host of -S failed; the jobs left were not run")
+		return exitError
+	}
 	return s.status(sum.Signal, readErr.Load(), sum.Halted, sum.HaltExit, sum.Failed)
 }
 
@@ -330,6 +369,10 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
 		"PARMAP_SLOT="+strconv.Itoa(slot))
 	spec := channel.Spec{Path: s.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: s.extraFiles}
+	j.host = ":"
+	if s.remote != nil {
+		j.host = s.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, s.lookPath)
+	}
 	switch s.plan.mode {
 	case pmap.Group:
 		if s.due != nil && s.due(j.rec.Seq) {
@@ -596,7 +639,7 @@ func (s *session) received(j *job, slot int) int64 {
 func (s *session) logJob(j *job, res channel.Result, received int64) {
 	e := joblog.Entry{
 		Seq:     j.rec.Seq,
-		Host:    ":",
+		Host:    cmp.Or(j.host, ":"),
 		Start:   res.Start,
 		Runtime: res.Runtime,
 		Send:    res.Sent,

@@ -37,6 +37,9 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "shell", Category: catCommand, Usage: "run command lines with shell syntax under `PATH` instead of /bin/sh"},
 
 		&cli.StringFlag{Name: "jobs", Aliases: []string{"j", "P"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; 0 for as many as there are records (default: the CPUs parmap may use)"},
+		&cli.StringSliceFlag{Name: "sshlogin", Aliases: []string{"S"}, Category: catRun, Usage: "run jobs on ssh `HOSTS`: comma-separated [N/][user@]host[:port] (N jobs at once there, default -j), : for this machine; repeatable"},
+		&cli.StringSliceFlag{Name: "sshloginfile", Aliases: []string{"slf"}, Category: catRun, Usage: "read -S hosts from `FILE`, one or more a line, # comments"},
+		&cli.StringFlag{Name: "ssh", Category: catRun, Usage: "run `CMD` instead of ssh for -S hosts, e.g. 'ssh -F cluster.conf'"},
 		&cli.BoolFlag{Name: "jobserver", Category: catRun, Usage: "serve a GNU make jobserver of -j slots to the jobs, so that a make or parmap they run shares the budget (under make -jN parmap always takes its slots from make)"},
 		&cli.BoolFlag{Name: "dry-run", Category: catRun, Usage: "print the commands instead of running them"},
 		&cli.StringFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"},

@@ -44,6 +44,7 @@ type plan struct {
 	json      bool   // --json
 	reuse     reuseOptions
 	pipe      pipeOptions
+	remote    remoteOptions
 	jobsSet   bool // -j was given
 	serveJobs bool // --jobserver
 }
@@ -141,6 +142,9 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 		return nil, usagef("--resume needs --joblog FILE: the log says which jobs already succeeded")
 	}
 	if err := p.parseReuse(c); err != nil {
+		return nil, err
+	}
+	if err := p.parseRemote(c); err != nil {
 		return nil, err
 	}
 	p.tmpdir = c.String("tmpdir")

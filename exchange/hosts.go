@@ -41,6 +41,16 @@ func (x *Exchange) HostOf(slot int) int {
 	return x.hosts.hostOf(slot)
 }
 
+// HostSlot returns the host of slot and the slot's place among that host's
+// slots, counting from 0.
+func (x *Exchange) HostSlot(slot int) (host, index int) {
+	if x.hosts == nil {
+		return 0, slot - 1
+	}
+	host = x.hosts.hostOf(slot)
+	return host, slot - x.hosts.first[host]
+}
+
 func (h *hostRotation) hostOf(slot int) int {
 	i := len(h.first) - 1
 	for i > 0 && h.first[i] > slot {
