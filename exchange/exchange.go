@@ -39,6 +39,10 @@ type Options struct {
 	Jobs int
 	// KillAfter is how long jobs get after SIGTERM or SIGINT before SIGKILL.
 	KillAfter time.Duration
+	// StopSignal, when set, is what jobs get when parmap is stopped by
+	// SIGINT or SIGTERM, instead of the same signal (srun ends a job step
+	// on SIGTERM, while one SIGINT only makes it print a status).
+	StopSignal syscall.Signal
 	// Success lists the exit values that count as success; nil means 0.
 	Success map[int]bool
 	// Signals delivers the signals parmap caught; nil for none.

@@ -272,3 +272,23 @@ func TestUnlimitedJobsRunAllAtOnce(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 }
+
+// TestStopSignalReplacesInterrupt: with StopSignal SIGTERM, a SIGINT to
+// parmap reaches the jobs as SIGTERM (as srun needs), and the run still
+// reports SIGINT.
+func TestStopSignalReplacesInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	sigs := make(chan os.Signal, 1)
+	tasks := make(chan Task, 1)
+	tasks <- &task{mode: "wait", arg: dir + "/0"}
+	go func() {
+		waitFiles(t, dir+"/0")
+		sigs <- syscall.SIGINT
+	}()
+	var got channel.Result
+	x := New(Options{Jobs: 1, Signals: sigs, StopSignal: syscall.SIGTERM})
+	sum := x.Run(context.Background(), tasks, func(_ Task, _ int, r channel.Result) { got = r })
+	if sum.Signal != syscall.SIGINT || got.Exit != 100+int(syscall.SIGTERM) {
+		t.Fatalf("summary %+v, job exit %d; want SIGINT and a job that saw SIGTERM", sum, got.Exit)
+	}
+}

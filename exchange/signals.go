@@ -58,6 +58,9 @@ func (s *stopper) begin(sig syscall.Signal) {
 		return
 	}
 	s.stopSig = sig
+	if s.x.opt.StopSignal != 0 {
+		sig = s.x.opt.StopSignal
+	}
 	s.x.signalAll(sig)
 	// A stopped job would never see the signal.
 	s.x.signalAll(syscall.SIGCONT)
