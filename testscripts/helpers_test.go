@@ -458,3 +458,18 @@ func worker() {
 		}
 	}
 }
+
+// gone PIDFILE: the process whose pid PIDFILE holds is gone (or a zombie)
+// within 10 s.
+func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: gone PIDFILE")
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[0])))
+	ts.Check(err)
+	for deadline := time.Now().Add(10 * time.Second); alive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			ts.Fatalf("gone: process %d is still running", pid)
+		}
+	}
+}

@@ -5,6 +5,8 @@
 package testscripts
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/parmap/parmap/cmd"
+	"github.com/parmap/parmap/hosts/sshtest"
 )
 
 func TestMain(m *testing.M) {
@@ -29,9 +32,34 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
+	// Real sshd hosts for the -S scripts: on loopback, and in network
+	// namespaces where the machine allows them. Without root they are
+	// skipped (the scripts check $PMSSH).
+	var bed *sshtest.Bed
+	if !testing.Short() {
+		var err error
+		if bed, err = sshtest.Start(); err != nil && !errors.Is(err, sshtest.ErrUnavailable) {
+			t.Fatal(err)
+		}
+		if bed != nil {
+			// Cleanup, not defer: the scripts run in parallel subtests,
+			// after this function has returned.
+			t.Cleanup(func() { bed.Close() })
+		}
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
+		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts.
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "ssh":
+				return bed != nil, nil
+			case "netns":
+				return bed != nil && bed.NetnsSSH != nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile":  cmdWaitFile,
@@ -40,6 +68,13 @@ func TestScripts(t *testing.T) {
 			"procstate": cmdProcState,
 			"status":    cmdStatus,
 			"waitmatch": cmdWaitMatch,
+			"gone":      cmdGone,
+			"sshkill": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 || bed == nil {
+					ts.Fatalf("usage: sshkill h1|h2 (with the ssh test bed)")
+				}
+				ts.Check(bed.Kill(args[0]))
+			},
 		},
 		Setup: func(e *testscript.Env) error {
 			pids := e.WorkDir + "/pids"
@@ -53,6 +88,20 @@ func TestScripts(t *testing.T) {
 			// failure this runs before testscript waits for background
 			// commands.
 			e.Defer(func() { killRecorded(pids) })
+			if bed != nil {
+				e.Setenv("PMSSH", strings.Join(bed.SSH, " "))
+				if bed.NetnsSSH != nil {
+					e.Setenv("PMSSH_NETNS", strings.Join(bed.NetnsSSH, " "))
+				}
+				// A directory the remote jobs (another user) can write.
+				shared, err := os.MkdirTemp("/tmp", "pmshared")
+				if err != nil {
+					return err
+				}
+				os.Chmod(shared, 0o777)
+				e.Setenv("SHARED", shared)
+				e.Defer(func() { os.RemoveAll(shared) })
+			}
 			return os.Mkdir(pids, 0o755)
 		},
 	})
