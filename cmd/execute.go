@@ -22,6 +22,7 @@ import (
 	"github.com/parmap/parmap/pmap"
 	"github.com/parmap/parmap/records"
 	"github.com/parmap/parmap/results"
+	"github.com/parmap/parmap/slurm"
 	"github.com/parmap/parmap/template"
 )
 
@@ -91,8 +92,9 @@ type job struct {
 	// while it waits (held).
 	direct *[2]*pmap.Capture
 	held   bool
-	json   []byte // --json: the job's line, printed in its turn
-	host   string // where it ran, for the job log: ":" here, else the -S login
+	json   []byte        // --json: the job's line, printed in its turn
+	host   string        // where it ran, for the job log: ":" here, else the -S login
+	filter *slurm.Filter // --slurm: srun's stderr filter, flushed when the job ends
 	// feed writes the job's stdin (pipe mode), on every run of it;
 	// release frees what it writes from, once the job has ended.
 	feed    func(w *os.File) (int64, error)
@@ -246,6 +248,9 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 
 	opt := p.control
 	opt.Jobs, opt.KillAfter, opt.Success, opt.Signals, opt.DryRun = p.jobs, p.killAfter, p.success, sigs, p.dryRun
+	if p.cluster.alloc != nil {
+		opt.StopSignal = slurm.StopSignal
+	}
 	if rm != nil {
 		rm.exchangeOptions(&opt, p.jobs, s.out.Message)
 	}
@@ -287,8 +292,9 @@ func (s *session) status(sig syscall.Signal, readErr *error, halted bool, haltEx
 }
 
 // readRecords reads the records to their end, an error, or until send
-// returns false, and closes r. Each record to run goes to send; one that
-// --resume finds done already goes to skip, to keep its place in the order.
+// returns false, and closes r. Each record to run goes to send; one that is
+// another shard's (--shard) or that --resume finds done already goes to
+// skip, to keep its place in the order.
 func (s *session) readRecords(r *records.Reader, readErr *atomic.Pointer[error], skip func(records.Record), send func(records.Record) bool) {
 	defer r.Close()
 	for {
@@ -301,7 +307,7 @@ func (s *session) readRecords(r *records.Reader, readErr *atomic.Pointer[error],
 			readErr.Store(&err)
 			return
 		}
-		if s.skip != nil && s.succeeded(&rec) {
+		if !s.plan.inShard(rec.Seq) || s.skip != nil && s.succeeded(&rec) {
 			skip(rec)
 			continue
 		}
@@ -324,6 +330,11 @@ func (s *session) readBlocks(ctx context.Context, src *blockSource, tasks chan<-
 			err = fmt.Errorf("reading the input: %w", err)
 			readErr.Store(&err)
 			return
+		}
+		if !s.plan.inShard(j.rec.Seq) {
+			j.release()
+			s.order.Put(j.rec.Seq, &job{s: s, rec: j.rec})
+			continue
 		}
 		s.bar.Add(1)
 		select {
@@ -373,6 +384,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	if s.remote != nil {
 		j.host = s.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, s.lookPath)
 	}
+
 	switch s.plan.mode {
 	case pmap.Group:
 		if s.due != nil && s.due(j.rec.Seq) {
@@ -393,6 +405,11 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		spec.Stdout, spec.Stderr = j.lines[0], j.lines[1]
 	case pmap.Ungroup:
 		spec.Stdout, spec.Stderr = s.stdout, s.stderr
+	}
+	if s.plan.cluster.alloc != nil {
+		// Once the output is wired: srun's chatter is taken out of the
+		// job's stderr.
+		j.filter = s.plan.slurmStep(&spec, s.lookPath)
 	}
 	return spec, nil
 }
@@ -520,6 +537,10 @@ func (s *session) tag(j *job, slot int) string {
 // done receives a finished job from the exchange.
 func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 	j := t.(*job)
+	if j.filter != nil {
+		j.filter.Flush()
+		j.filter = nil
+	}
 	if j.release != nil {
 		j.release()
 		j.feed, j.release = nil, nil

@@ -40,6 +40,8 @@ func flags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "sshlogin", Aliases: []string{"S"}, Category: catRun, Usage: "run jobs on ssh `HOSTS`: comma-separated [N/][user@]host[:port] (N jobs at once there, default -j), : for this machine; repeatable"},
 		&cli.StringSliceFlag{Name: "sshloginfile", Aliases: []string{"slf"}, Category: catRun, Usage: "read -S hosts from `FILE`, one or more a line, # comments"},
 		&cli.StringFlag{Name: "ssh", Category: catRun, Usage: "run `CMD` instead of ssh for -S hosts, e.g. 'ssh -F cluster.conf'"},
+		&cli.BoolFlag{Name: "slurm", Category: catRun, Usage: "inside a Slurm allocation, run each job as a job step (srun --exclusive -N1 -n1); -j defaults to SLURM_NTASKS, and in a job array --shard to the array task's share"},
+		&cli.StringFlag{Name: "shard", Category: catRun, Usage: "run only the jobs whose number n has (n-1) mod N = K, for `K/N` (0 ≤ K < N): one share of the input"},
 		&cli.BoolFlag{Name: "jobserver", Category: catRun, Usage: "serve a GNU make jobserver of -j slots to the jobs, so that a make or parmap they run shares the budget (under make -jN parmap always takes its slots from make)"},
 		&cli.BoolFlag{Name: "dry-run", Category: catRun, Usage: "print the commands instead of running them"},
 		&cli.StringFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"},

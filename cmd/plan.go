@@ -45,6 +45,7 @@ type plan struct {
 	reuse     reuseOptions
 	pipe      pipeOptions
 	remote    remoteOptions
+	cluster   clusterOptions
 	jobsSet   bool // -j was given
 	serveJobs bool // --jobserver
 }
@@ -145,6 +146,9 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 		return nil, err
 	}
 	if err := p.parseRemote(c); err != nil {
+		return nil, err
+	}
+	if err := p.parseCluster(c); err != nil {
 		return nil, err
 	}
 	p.tmpdir = c.String("tmpdir")

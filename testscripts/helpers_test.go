@@ -473,3 +473,26 @@ func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 }
+
+// slurmwait [-s] NAME: no job named NAME is in Slurm's queue (with -s: no
+// job step of one), within 60 s.
+func cmdSlurmWait(ts *testscript.TestScript, neg bool, args []string) {
+	steps := len(args) == 2 && args[0] == "-s"
+	if neg || len(args) != 1 && !steps {
+		ts.Fatalf("usage: slurmwait [-s] NAME")
+	}
+	q := []string{"-h", "-n", args[len(args)-1]}
+	if steps {
+		q = append(q, "-s")
+	}
+	var out []byte
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		c := exec.Command("squeue", q...)
+		c.Env = append(os.Environ(), "SLURM_CONF="+ts.Getenv("SLURM_CONF"))
+		var err error
+		if out, err = c.Output(); err == nil && strings.TrimSpace(string(out)) == "" {
+			return
+		}
+	}
+	ts.Fatalf("slurmwait: still queued after a minute: %s", out)
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parmap/parmap/cmd"
 	"github.com/parmap/parmap/hosts/sshtest"
+	"github.com/parmap/parmap/slurm/slurmtest"
 )
 
 func TestMain(m *testing.M) {
@@ -47,6 +48,15 @@ func TestScripts(t *testing.T) {
 			t.Cleanup(func() { bed.Close() })
 		}
 	}
+	// A real single-node Slurm for the --slurm scripts (it stays up for the
+	// other packages' tests).
+	var cluster *slurmtest.Cluster
+	if !testing.Short() {
+		var err error
+		if cluster, err = slurmtest.Start(); err != nil && !errors.Is(err, slurmtest.ErrUnavailable) {
+			t.Fatal(err)
+		}
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
@@ -57,6 +67,8 @@ func TestScripts(t *testing.T) {
 				return bed != nil, nil
 			case "netns":
 				return bed != nil && bed.NetnsSSH != nil, nil
+			case "slurm":
+				return cluster != nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -69,6 +81,7 @@ func TestScripts(t *testing.T) {
 			"status":    cmdStatus,
 			"waitmatch": cmdWaitMatch,
 			"gone":      cmdGone,
+			"slurmwait": cmdSlurmWait,
 			"sshkill": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 || bed == nil {
 					ts.Fatalf("usage: sshkill h1|h2 (with the ssh test bed)")
@@ -88,6 +101,9 @@ func TestScripts(t *testing.T) {
 			// failure this runs before testscript waits for background
 			// commands.
 			e.Defer(func() { killRecorded(pids) })
+			if cluster != nil {
+				e.Setenv("SLURM_CONF", cluster.Conf)
+			}
 			if bed != nil {
 				e.Setenv("PMSSH", strings.Join(bed.SSH, " "))
 				if bed.NetnsSSH != nil {
