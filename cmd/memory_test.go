@@ -153,7 +153,23 @@ func TestKeepOrderSpillsBehindSlowJob(t *testing.T) {
 			want.WriteByte('\n')
 		}
 	}
-	c.Stdin = &in
+	out, maxRSS := runPeakRSS(t, c, &in)
+	if !bytes.Equal(out.Bytes(), want.Bytes()) {
+		t.Fatalf("output (%d bytes) differs from the serial run (%d bytes)", out.Len(), want.Len())
+	}
+	if maxRSS > 40*1024 {
+		t.Fatalf("peak RSS %d KiB for %d bytes of waiting output", maxRSS, out.Len())
+	}
+	if entries, _ := os.ReadDir(spill); len(entries) != 0 {
+		t.Fatalf("temporary files left: %v", entries)
+	}
+}
+
+// runPeakRSS runs c with stdin to its end and returns its output and its
+// peak RSS in KiB.
+func runPeakRSS(t *testing.T, c *exec.Cmd, stdin io.Reader) (*bytes.Buffer, int) {
+	t.Helper()
+	c.Stdin = stdin
 	var out bytes.Buffer
 	c.Stdout = &out
 	c.Stderr = os.Stderr
@@ -169,15 +185,7 @@ func TestKeepOrderSpillsBehindSlowJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("output %d bytes, peak RSS %d KiB", out.Len(), maxRSS)
-	if !bytes.Equal(out.Bytes(), want.Bytes()) {
-		t.Fatalf("output (%d bytes) differs from the serial run (%d bytes)", out.Len(), want.Len())
-	}
-	if maxRSS > 40*1024 {
-		t.Fatalf("peak RSS %d KiB for %d bytes of waiting output", maxRSS, out.Len())
-	}
-	if entries, _ := os.ReadDir(spill); len(entries) != 0 {
-		t.Fatalf("temporary files left: %v", entries)
-	}
+	return &out, maxRSS
 }
 
 // watchPeakRSS follows a process's peak resident set size (VmHWM, in KiB)
@@ -263,20 +271,7 @@ func TestPipeKeepOrderSpills(t *testing.T) {
 		fmt.Fprintln(&in, i)
 		want.Write(bytes.Repeat([]byte(strconv.Itoa(i)+"\n"), 15000))
 	}
-	c.Stdin = &in
-	var out bytes.Buffer
-	c.Stdout = &out
-	c.Stderr = os.Stderr
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	peak := watchPeakRSS(c.Process.Pid)
-	err := c.Wait()
-	maxRSS := peak()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("output %d bytes, peak RSS %d KiB", out.Len(), maxRSS)
+	out, maxRSS := runPeakRSS(t, c, &in)
 	if !bytes.Equal(out.Bytes(), want.Bytes()) {
 		t.Fatalf("output (%d bytes) is not the blocks' outputs in order (%d bytes)", out.Len(), want.Len())
 	}
