@@ -160,18 +160,25 @@ func TestTermIsPassedToJobsAndStopsTheRun(t *testing.T) {
 	}
 }
 
-func TestKillAfterEscalates(t *testing.T) {
+// signalOne runs one task of mode under opt (Jobs 1), sends sig once the
+// task is ready, and returns the summary and the task's result.
+func signalOne(t *testing.T, mode string, sig syscall.Signal, opt Options) (Summary, channel.Result) {
 	dir := t.TempDir()
 	sigs := make(chan os.Signal, 1)
 	tasks := make(chan Task, 1)
-	tasks <- &task{mode: "ignore", arg: dir + "/ready"}
+	tasks <- &task{mode: mode, arg: dir + "/ready"}
 	go func() {
 		waitFiles(t, dir+"/ready")
-		sigs <- syscall.SIGINT
+		sigs <- sig
 	}()
 	var got channel.Result
-	x := New(Options{Jobs: 1, Signals: sigs, KillAfter: 50 * time.Millisecond})
-	sum := x.Run(context.Background(), tasks, func(_ Task, _ int, r channel.Result) { got = r })
+	opt.Jobs, opt.Signals = 1, sigs
+	sum := New(opt).Run(context.Background(), tasks, func(_ Task, _ int, r channel.Result) { got = r })
+	return sum, got
+}
+
+func TestKillAfterEscalates(t *testing.T) {
+	sum, got := signalOne(t, "ignore", syscall.SIGINT, Options{KillAfter: 50 * time.Millisecond})
 	if sum.Signal != syscall.SIGINT || got.Signal != syscall.SIGKILL {
 		t.Fatalf("summary %+v, job %+v", sum, got)
 	}
@@ -277,17 +284,7 @@ func TestUnlimitedJobsRunAllAtOnce(t *testing.T) {
 // parmap reaches the jobs as SIGTERM (as srun needs), and the run still
 // reports SIGINT.
 func TestStopSignalReplacesInterrupt(t *testing.T) {
-	dir := t.TempDir()
-	sigs := make(chan os.Signal, 1)
-	tasks := make(chan Task, 1)
-	tasks <- &task{mode: "wait", arg: dir + "/0"}
-	go func() {
-		waitFiles(t, dir+"/0")
-		sigs <- syscall.SIGINT
-	}()
-	var got channel.Result
-	x := New(Options{Jobs: 1, Signals: sigs, StopSignal: syscall.SIGTERM})
-	sum := x.Run(context.Background(), tasks, func(_ Task, _ int, r channel.Result) { got = r })
+	sum, got := signalOne(t, "wait", syscall.SIGINT, Options{StopSignal: syscall.SIGTERM})
 	if sum.Signal != syscall.SIGINT || got.Exit != 100+int(syscall.SIGTERM) {
 		t.Fatalf("summary %+v, job exit %d; want SIGINT and a job that saw SIGTERM", sum, got.Exit)
 	}
