@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/parmap/parmap/jobserver"
 )
@@ -37,7 +35,7 @@ func (p *plan) setupMakeJobs(warn func(string)) (*makeJobs, error) {
 		return nil, fmt.Errorf("MAKEFLAGS: %v", err)
 	case client != nil:
 		m.client = client
-		if n := makeJ(flags); n > 0 && (!p.jobsSet || p.jobs == 0 || p.jobs > n) {
+		if n := jobserver.Jobs(flags); n > 0 && (!p.jobsSet || p.jobs == 0 || p.jobs > n) {
 			p.jobs = n
 		} else if !p.jobsSet || p.jobs == 0 {
 			p.jobs = 64
@@ -86,20 +84,4 @@ func (m *makeJobs) Acquire(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	return func() { m.client.Release(t) }, nil
-}
-
-// makeJ returns N of the -jN in a MAKEFLAGS value, 0 when there is none.
-func makeJ(flags string) int {
-	n := 0
-	for _, w := range strings.Fields(flags) {
-		if w == "--" {
-			break
-		}
-		if v, ok := strings.CutPrefix(w, "-j"); ok {
-			if k, err := strconv.Atoi(v); err == nil {
-				n = k
-			}
-		}
-	}
-	return n
 }

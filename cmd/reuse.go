@@ -25,6 +25,7 @@ import (
 // reuseOptions are the --reuse settings.
 type reuseOptions struct {
 	on         bool
+	line       string // the worker's command line (for slot 1), for the job log
 	protocol   reuse.Protocol
 	window     int
 	maxRecords int
@@ -78,6 +79,11 @@ func (p *plan) parseReuse(c *cli.Context) error {
 	case p.perRecordCommand():
 		return usagef("--reuse starts the command once per worker, so only {%%} can be replaced in it; the records come on the worker's stdin")
 	}
+	cmd, err := p.tmpl.Expand(&records.Record{}, 1)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	p.reuse.line = cmd.Line
 	return nil
 }
 
@@ -102,8 +108,7 @@ func (p *plan) reuseLine(rec *records.Record) string {
 }
 
 func (p *plan) reuseLineOf(input string) string {
-	cmd, _ := p.tmpl.Expand(&records.Record{}, 1)
-	return cmd.Line + " " + template.Quote(input)
+	return p.reuse.line + " " + template.Quote(input)
 }
 
 // reuseInput is what a worker is sent for a record: its values joined by

@@ -33,14 +33,6 @@ func newHostRotation(slots []int) *hostRotation {
 
 func (h *hostRotation) slots() int { return h.n }
 
-// HostOf returns the host (an index into Options.Hosts) of slot.
-func (x *Exchange) HostOf(slot int) int {
-	if x.hosts == nil {
-		return 0
-	}
-	return x.hosts.hostOf(slot)
-}
-
 // HostSlot returns the host of slot and the slot's place among that host's
 // slots, counting from 0.
 func (x *Exchange) HostSlot(slot int) (host, index int) {

@@ -20,7 +20,7 @@ type hostTask struct {
 }
 
 func (t *hostTask) Spec(slot int) (channel.Spec, error) {
-	t.host = (*t.x).HostOf(slot)
+	t.host, _ = (*t.x).HostSlot(slot)
 	code := "0"
 	if t.broken[t.host] {
 		code = "255"

@@ -179,6 +179,22 @@ func withJobserver(makeflags string, n int, auth string) string {
 	return out
 }
 
+// Jobs returns N of the -jN in a MAKEFLAGS value, 0 when it gives none.
+func Jobs(makeflags string) int {
+	n := 0
+	for _, w := range fields(makeflags) {
+		if w == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(w, "-j"); ok {
+			if k, err := strconv.Atoi(v); err == nil {
+				n = k
+			}
+		}
+	}
+	return n
+}
+
 // isJobsFlag reports whether a MAKEFLAGS word sets the job count or names a
 // jobserver.
 func isJobsFlag(w string) bool {

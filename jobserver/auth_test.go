@@ -82,3 +82,18 @@ func TestWithJobserver(t *testing.T) {
 		t.Errorf("Parse(%q) = %+v, %v; want path %q", flags, a, err, `/tmp/a b\c/fifo`)
 	}
 }
+
+func TestJobs(t *testing.T) {
+	for flags, want := range map[string]int{
+		"":                                  0,
+		" -j8 --jobserver-auth=3,4":         8,
+		"k -j2 -j5 --jobserver-auth=3,4":    5,
+		"-j --jobserver-auth=3,4":           0,
+		" -j4 -- CFLAGS=-j9":                4,
+		"s --jobserver-auth=fifo:/tmp/f -j": 0,
+	} {
+		if got := Jobs(flags); got != want {
+			t.Errorf("Jobs(%q) = %d, want %d", flags, got, want)
+		}
+	}
+}

@@ -302,8 +302,8 @@ func (p *Pool) closeTasksIfFinishedLocked() {
 	}
 }
 
-// resolve delivers a record's outcome, or queues it for another try. It
-// returns true when the record was queued again.
+// resolve delivers a record's outcome, or queues it for another try
+// (Retries).
 func (p *Pool) resolve(a *Answer) {
 	if a.Err != nil && a.Req.tries < p.opt.Retries && !p.stopping() {
 		a.Req.tries++
@@ -437,9 +437,6 @@ func exitText(res channel.Result) string {
 	}
 	return fmt.Sprintf("exited with status %d", res.Exit)
 }
-
-// errBroken marks a worker already being killed for a fault.
-var errBroken = errors.New("broken worker")
 
 // pipes makes the worker's stdin and stdout pipes; the parent's ends are
 // returned first.

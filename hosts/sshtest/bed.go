@@ -22,7 +22,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -71,25 +70,6 @@ type Bed struct {
 	reaperPipe *os.File
 	closeOnce  sync.Once
 	closeErr   error
-}
-
-// New starts a Bed for tb and closes it when tb's test ends; it skips tb when
-// the machine cannot run one (ErrUnavailable) and fails it on other errors.
-func New(tb testing.TB) *Bed {
-	tb.Helper()
-	b, err := Start()
-	if errors.Is(err, ErrUnavailable) {
-		tb.Skip(err)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := b.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return b
 }
 
 var seq struct {
