@@ -142,6 +142,11 @@ func (x *Exchange) hostFailed(t Task, slot int, res channel.Result) bool {
 	}
 	left := h.live > 0
 	if left {
+		// The task forgets this run before it is queued: once another
+		// host's worker can pick it up, it is that worker's.
+		if r, ok := t.(Retrier); ok {
+			r.Retry()
+		}
 		h.again = append(h.again, t)
 	}
 	h.notify()
@@ -149,11 +154,5 @@ func (x *Exchange) hostFailed(t Task, slot int, res channel.Result) bool {
 	if first && x.opt.HostDown != nil {
 		x.opt.HostDown(host, res)
 	}
-	if !left {
-		return false // no host to run it: it fails here
-	}
-	if r, ok := t.(Retrier); ok {
-		r.Retry()
-	}
-	return true
+	return left // with no host left to run it, the task fails here
 }

@@ -2,8 +2,11 @@ package exchange
 
 import (
 	"context"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parmap/parmap/channel"
 )
@@ -17,10 +20,19 @@ type hostTask struct {
 	mu     *sync.Mutex
 	ran    map[int]int // host → successful runs
 	host   int
+	forgot []int // hosts of the runs forgotten by Retry
+	// started, when set, is told the host of each run as it starts.
+	started func(host int)
 }
+
+// Retry notes the host Spec last saw.
+func (t *hostTask) Retry() { t.forgot = append(t.forgot, t.host) }
 
 func (t *hostTask) Spec(slot int) (channel.Spec, error) {
 	t.host, _ = (*t.x).HostSlot(slot)
+	if t.started != nil {
+		t.started(t.host)
+	}
 	code := "0"
 	if t.broken[t.host] {
 		code = "255"
@@ -54,8 +66,14 @@ func runHosts(t *testing.T, slots []int, broken map[int]bool, n int) (Summary, m
 		mu.Lock()
 		defer mu.Unlock()
 		done++
+		ht := tk.(*hostTask)
 		if res.Exit == 0 {
-			ran[tk.(*hostTask).host]++
+			ran[ht.host]++
+		}
+		for _, h := range ht.forgot {
+			if !broken[h] {
+				t.Errorf("a run on working host %d was forgotten", h)
+			}
 		}
 	})
 	return sum, ran, down, done
@@ -86,5 +104,58 @@ func TestEveryHostDown(t *testing.T) {
 	}
 	if done == 0 || done >= 20 || sum.Failed != int64(done) {
 		t.Fatalf("%d tasks done (%d failed); want some failed and some not run", done, sum.Failed)
+	}
+}
+
+// TestTaskForgetsItsRunBeforeItMoves: a task sent back from a failed host
+// has forgotten that run before another host's worker may start it. The
+// callback for the failed host waits until the task has started elsewhere:
+// had Retry come after the hand-over, it would find the new run's host.
+func TestTaskForgetsItsRunBeforeItMoves(t *testing.T) {
+	var x *Exchange
+	var mu sync.Mutex
+	var starts atomic.Int32
+	var both sync.WaitGroup // the first two runs start on the two hosts
+	both.Add(2)
+	moved := make(chan struct{})
+	started := func(host int) {
+		if starts.Add(1) <= 2 {
+			both.Done()
+			both.Wait()
+		} else if host == 1 {
+			close(moved)
+		}
+	}
+	x = New(Options{
+		Hosts:      []int{1, 1},
+		HostFailed: func(host int, res channel.Result) bool { return res.Exit == 255 },
+		HostDown: func(int, channel.Result) {
+			select {
+			case <-moved:
+			case <-time.After(10 * time.Second):
+				t.Error("the task did not move to host 1")
+			}
+		},
+	})
+	var sent []*hostTask
+	tasks := make(chan Task)
+	go func() {
+		defer close(tasks)
+		for range 2 {
+			task := &hostTask{x: &x, broken: map[int]bool{0: true}, mu: &mu, ran: map[int]int{}, started: started}
+			sent = append(sent, task)
+			tasks <- task
+		}
+	}()
+	sum := x.Run(context.Background(), tasks, func(Task, int, channel.Result) {})
+	if sum.Done != 2 || sum.Failed != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	var forgot [][]int
+	for _, task := range sent {
+		forgot = append(forgot, task.forgot)
+	}
+	if n := len(forgot[0]) + len(forgot[1]); n != 1 || !slices.Equal(append(forgot[0], forgot[1]...), []int{0}) {
+		t.Fatalf("Retry forgot runs on hosts %v, want one forgotten run, on host 0", forgot)
 	}
 }
