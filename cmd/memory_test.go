@@ -247,8 +247,10 @@ func TestReuseEndlessInputKeepsFlatMemory(t *testing.T) {
 // of the running jobs and the next one, not what it has read.
 func TestPipeKeepsFlatMemory(t *testing.T) {
 	before, after := endlessRSS(t, 20000, 200000, "-j2", "-k", "--pipe", "--block", "1M", "wc", "-l")
-	// Blocks of 1 MiB: two running jobs, the next one, spare buffers.
-	if after-before > 2048 || after > 32*1024 {
+	// Blocks of 1 MiB: two running jobs, the next one, spare buffers, and
+	// the garbage of a few more before the collector runs. Holding what it
+	// read would add 180 MB.
+	if after-before > 8*1024 || after > 32*1024 {
 		t.Fatalf("RSS %d KiB after 20 MB, %d KiB after 200 MB", before, after)
 	}
 }

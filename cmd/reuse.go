@@ -35,6 +35,10 @@ type reuseOptions struct {
 // under -k: beyond it no new record is sent until the earlier one is out.
 const maxWaitingAnswers = 8 << 20
 
+// maxQueuedInput bounds the bytes of records read ahead for the workers
+// (beyond one record).
+const maxQueuedInput = 16 << 20
+
 // parseReuse reads --reuse, --reuse-protocol, --window and --max-records
 // and checks that the rest of the plan suits workers.
 func (p *plan) parseReuse(c *cli.Context) error {
@@ -169,11 +173,11 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 	})
 	defer stop()
 
-	in := make(chan *reuse.Request, max(64, p.jobs*p.reuse.window))
+	in := reuse.NewInput(max(256, 2*p.jobs*p.reuse.window), maxQueuedInput)
 	var readErr atomic.Pointer[error]
 	fields := p.recordOpt.ColSep != nil
 	go func() {
-		defer close(in)
+		defer in.Close()
 		s.readRecords(r, &readErr,
 			func(rec records.Record) { order.Put(rec.Seq, answer{}) },
 			func(rec records.Record) bool {
@@ -195,12 +199,7 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 				} else if p.tag {
 					req.Item = strings.Join(rec.Values, " ")
 				}
-				select {
-				case in <- req:
-					return true
-				case <-ctx.Done():
-					return false
-				}
+				return in.Put(ctx, req)
 			})
 	}()
 

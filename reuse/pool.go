@@ -8,6 +8,12 @@
 // asked). Workers run as tasks of an exchange.Exchange, one per job slot, so
 // signals, halts and process-group kills work as they do for jobs. The pool
 // knows nothing of the command line or of how answers are printed.
+//
+// Records reach the workers through an Input queue, which wakes its reader
+// once per batch. A worker with a window of one record is driven by a
+// single goroutine (write, read the answer, take the next record); a larger
+// window has a sender and a receiver goroutine. In lock-step every
+// goroutine wake-up is on the path of every record, so both keep them few.
 package reuse
 
 import (
@@ -106,7 +112,7 @@ type Summary struct {
 // Pool is one run of reused workers. Make it with Run.
 type Pool struct {
 	opt     Options
-	in      <-chan *Request
+	in      *Input
 	deliver func(Answer)
 	x       *exchange.Exchange
 	tasks   chan exchange.Task
@@ -134,7 +140,7 @@ type Pool struct {
 // record is resolved, or the run is stopped (ctx, a signal, a halt), and
 // returns once every worker has exited. deliver is called once per resolved
 // record, from the workers' goroutines, concurrently.
-func Run(ctx context.Context, opt Options, in <-chan *Request, deliver func(Answer)) Summary {
+func Run(ctx context.Context, opt Options, in *Input, deliver func(Answer)) Summary {
 	opt.Workers = max(opt.Workers, 1)
 	opt.Window = max(opt.Window, 1)
 	xopt := opt.Exchange
@@ -172,14 +178,21 @@ func Run(ctx context.Context, opt Options, in <-chan *Request, deliver func(Answ
 
 // first waits for the first record, or the end of input or of the run.
 func (p *Pool) first(ctx context.Context) (*Request, bool) {
-	select {
-	case r, ok := <-p.in:
-		if !ok {
+	for {
+		r, ended := p.in.take()
+		switch {
+		case r != nil:
+			return r, true
+		case ended:
 			p.inputEnded.Store(true)
+			return nil, false
 		}
-		return r, ok
-	case <-ctx.Done():
-		return nil, false
+		select {
+		case <-p.in.Ready():
+		case <-p.in.Done():
+		case <-ctx.Done():
+			return nil, false
+		}
 	}
 }
 
@@ -219,29 +232,21 @@ func (p *Pool) next(stop <-chan struct{}, flush func() bool) (*Request, bool) {
 func (p *Pool) read(wait bool, stop <-chan struct{}) *Request {
 	p.taking.Add(1)
 	defer p.untake()
-	var r *Request
-	ok, got := false, false
-	if wait {
+	r, ended := p.in.take()
+	switch {
+	case r != nil:
+		p.outstanding.Add(1)
+		return r
+	case ended:
+		p.inputEnded.Store(true)
+	case wait:
 		select {
-		case r, ok = <-p.in:
-			got = true
+		case <-p.in.Ready():
+		case <-p.in.Done():
 		case <-p.kick:
 		case <-p.x.Quit():
 		case <-stop:
 		}
-	} else {
-		select {
-		case r, ok = <-p.in:
-			got = true
-		default:
-		}
-	}
-	switch {
-	case got && ok:
-		p.outstanding.Add(1)
-		return r
-	case got:
-		p.inputEnded.Store(true)
 	}
 	return nil
 }

@@ -26,13 +26,13 @@ func catCommand(t *testing.T) func(int) (channel.Spec, error) {
 	}
 }
 
-// feed sends n records, "1".."n", and closes the channel.
-func feed(n int) <-chan *Request {
-	in := make(chan *Request, 64)
+// feed queues n records, "1".."n", and closes the input.
+func feed(n int) *Input {
+	in := NewInput(64, 1<<20)
 	go func() {
-		defer close(in)
+		defer in.Close()
 		for i := 1; i <= n; i++ {
-			in <- &Request{Seq: int64(i), Input: strconv.Itoa(i)}
+			in.Put(context.Background(), &Request{Seq: int64(i), Input: strconv.Itoa(i)})
 		}
 	}()
 	return in
@@ -96,11 +96,11 @@ func TestRetriedRecordsAreCountedOnce(t *testing.T) {
 		// Answers records until it reads "x", then exits.
 		return channel.Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", `while read l; do [ "$l" = x ] && exit 4; echo "$l"; done`}}, nil
 	}}
-	in := make(chan *Request, 3)
-	in <- &Request{Seq: 1, Input: "a"}
-	in <- &Request{Seq: 2, Input: "x"}
-	in <- &Request{Seq: 3, Input: "b"}
-	close(in)
+	in := NewInput(3, 1<<20)
+	for i, s := range []string{"a", "x", "b"} {
+		in.Put(context.Background(), &Request{Seq: int64(i + 1), Input: s})
+	}
+	in.Close()
 	var got []string
 	sum := Run(context.Background(), opt, in, func(a Answer) {
 		got = append(got, fmt.Sprintf("%d:%s:%v", a.Req.Seq, a.Output, a.Err != nil))

@@ -83,6 +83,12 @@ func (w *worker) Started(c *channel.Child) {
 		w.watch = time.AfterFunc(w.p.opt.Timeout, w.check)
 		w.watch.Stop()
 	}
+	if w.p.opt.Window == 1 {
+		w.ended.Add(1)
+		w.p.wg.Add(1)
+		go w.lockstep()
+		return
+	}
 	w.ended.Add(2)
 	w.p.wg.Add(2)
 	go w.send()
@@ -189,27 +195,74 @@ func (w *worker) check() {
 // send writes records to the worker's stdin while it has room in its
 // window, and closes its stdin when there are no more for it.
 func (w *worker) send() {
-	p := w.p
 	defer w.p.wg.Done()
 	defer w.ended.Done()
 	defer w.in.Close() // end of file: the worker answers what it has and exits
-	bw := bufio.NewWriterSize(w.in, ioSize)
-	flush := func() bool { return bw.Flush() == nil }
-	var buf []byte
+	s := w.newSender()
+	// Room in the window first, then a record: a record never waits behind
+	// a slow one while another worker is free.
+	for w.waitRoom(s.flush) && s.put() {
+	}
+}
+
+// lockstep talks to a worker with a window of one record from a single
+// goroutine: it writes a record, reads its answer, and only then takes the
+// next record. Once there are no more records for the worker, its stdin is
+// closed and the rest of its stdout read as receive does.
+func (w *worker) lockstep() {
+	p := w.p
+	defer w.p.wg.Done()
+	defer w.ended.Done()
+	defer w.in.Close()
+	s := w.newSender()
+	br := bufio.NewReaderSize(w.out, ioSize)
+	for s.put() {
+		if br.Buffered() == 0 && p.opt.Idle != nil {
+			p.opt.Idle()
+		}
+		line, err := w.readAnswer(br)
+		if err == nil || err == io.EOF && len(line) > 0 {
+			w.answer(line)
+		}
+		if err != nil {
+			if p.opt.Idle != nil {
+				p.opt.Idle()
+			}
+			return // the worker is gone: its record fails with it
+		}
+	}
+	w.in.Close()
+	w.receiveFrom(br)
+}
+
+// sender writes records to a worker's stdin.
+type sender struct {
+	w   *worker
+	bw  *bufio.Writer
+	buf []byte
+}
+
+func (w *worker) newSender() *sender {
+	return &sender{w: w, bw: bufio.NewWriterSize(w.in, ioSize)}
+}
+
+// flush writes what is buffered; false once the worker is gone.
+func (s *sender) flush() bool { return s.bw.Flush() == nil }
+
+// put takes the next record for the worker and writes it, flushed when the
+// window is one record. It returns false when there is no record for the
+// worker (the buffer is flushed then) or the worker is gone.
+func (s *sender) put() bool {
+	w, p := s.w, s.w.p
 	for {
 		if p.opt.MaxRecords > 0 && w.sent >= p.opt.MaxRecords {
-			flush()
-			return
+			s.flush()
+			return false
 		}
-		// Room in the window first, then a record: a record never waits
-		// behind a slow one while another worker is free.
-		if !w.waitRoom(flush) {
-			return
-		}
-		r, ok := p.next(w.stop, flush)
+		r, ok := p.next(w.stop, s.flush)
 		if !ok {
-			flush()
-			return
+			s.flush()
+			return false
 		}
 		if err := p.opt.Protocol.check(r); err != nil {
 			p.resolve(&Answer{Req: r, Err: err, Slot: w.slot, Start: time.Now()})
@@ -234,18 +287,16 @@ func (w *worker) send() {
 		}
 		var err error
 		if p.opt.Protocol == JSON {
-			buf = p.opt.Protocol.appendRequest(buf[:0], r)
-			_, err = bw.Write(buf)
+			s.buf = p.opt.Protocol.appendRequest(s.buf[:0], r)
+			_, err = s.bw.Write(s.buf)
 		} else {
-			bw.WriteString(r.Input)
-			err = bw.WriteByte(p.opt.Protocol.sep())
+			s.bw.WriteString(r.Input)
+			err = s.bw.WriteByte(p.opt.Protocol.sep())
 		}
 		if err == nil && p.opt.Window == 1 {
-			err = bw.Flush()
+			err = s.bw.Flush()
 		}
-		if err != nil {
-			return // the worker is gone: the record fails with it
-		}
+		return err == nil // when the worker is gone, the record fails with it
 	}
 }
 
@@ -280,38 +331,50 @@ func (w *worker) low() int {
 
 // receive reads answers from the worker's stdout until it ends.
 func (w *worker) receive() {
-	p := w.p
 	defer w.p.wg.Done()
 	defer w.ended.Done()
-	br := bufio.NewReaderSize(w.out, ioSize)
-	sep := p.opt.Protocol.sep()
-	var long []byte // an answer longer than the buffer, gathered
+	w.receiveFrom(bufio.NewReaderSize(w.out, ioSize))
+}
+
+// receiveFrom reads answers through br until the worker's stdout ends.
+func (w *worker) receiveFrom(br *bufio.Reader) {
+	p := w.p
 	for {
 		if br.Buffered() == 0 && p.opt.Idle != nil {
 			p.opt.Idle()
 		}
-		line, err := br.ReadSlice(sep)
-		if err == bufio.ErrBufferFull {
-			long = append(long, line...)
-			continue
-		}
-		if long != nil {
-			long = append(long, line...)
-			line = long
-		}
-		if len(line) > 0 && (err == nil || err == io.EOF) {
-			if err == nil {
-				line = line[:len(line)-1]
-			}
+		line, err := w.readAnswer(br)
+		if err == nil || err == io.EOF && len(line) > 0 {
 			w.answer(line)
 		}
-		long = nil
 		if err != nil {
 			if p.opt.Idle != nil {
 				p.opt.Idle()
 			}
 			return
 		}
+	}
+}
+
+// readAnswer reads one answer, without its separator. At the end of the
+// worker's stdout it returns the last, unterminated answer (if any) with
+// io.EOF.
+func (w *worker) readAnswer(br *bufio.Reader) ([]byte, error) {
+	sep := w.p.opt.Protocol.sep()
+	var long []byte // an answer longer than the buffer, gathered
+	for {
+		line, err := br.ReadSlice(sep)
+		if err == bufio.ErrBufferFull {
+			long = append(long, line...)
+			continue
+		}
+		if long != nil {
+			line = append(long, line...)
+		}
+		if err == nil {
+			line = line[:len(line)-1]
+		}
+		return line, err
 	}
 }
 
