@@ -2,6 +2,7 @@ package reuse
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -229,6 +230,16 @@ func (w *worker) lockstep() {
 				p.opt.Idle()
 			}
 			return // the worker is gone: its record fails with it
+		}
+		if n := br.Buffered(); n > 0 && p.opt.Protocol != JSON {
+			// More came with the answer: a line answer with no record in
+			// flight, which would otherwise be taken for the next
+			// record's. (A JSON answer names its record.)
+			extra, _ := br.Peek(n)
+			if i := bytes.IndexByte(extra, p.opt.Protocol.sep()); i >= 0 {
+				extra = extra[:i]
+			}
+			w.fault(fmt.Errorf("the worker in slot %d gave an answer with no record in flight: %s; it was killed", w.slot, clip(extra)))
 		}
 	}
 	w.in.Close()
