@@ -59,7 +59,8 @@ type Runner struct {
 // which may be a wrapper or carry options, e.g. ssh -F cfg, or ip netns exec
 // NS ssh. The control sockets live in a private directory made under dir
 // ("" means /tmp, short enough for the 108-byte socket path limit); Close
-// removes it.
+// removes it. The directories a killed parmap left in dir are removed
+// first (see sweepStale).
 func New(sshCommand []string, dir string) (*Runner, error) {
 	if len(sshCommand) == 0 {
 		sshCommand = []string{"ssh"}
@@ -67,7 +68,8 @@ func New(sshCommand []string, dir string) (*Runner, error) {
 	if dir == "" {
 		dir = "/tmp"
 	}
-	private, err := os.MkdirTemp(dir, "pmssh")
+	sweepStale(dir)
+	private, err := os.MkdirTemp(dir, controlDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return nil, fmt.Errorf("ssh control directory: %w", err)
 	}
