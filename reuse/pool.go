@@ -285,12 +285,7 @@ func (p *Pool) untake() {
 	}
 }
 
-func (p *Pool) kickRetry() {
-	select {
-	case p.kick <- struct{}{}:
-	default:
-	}
-}
+func (p *Pool) kickRetry() { signal(p.kick) }
 
 // closeTasksIfFinished ends the supply of workers once every record is
 // resolved.

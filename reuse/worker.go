@@ -218,17 +218,7 @@ func (w *worker) lockstep() {
 	s := w.newSender()
 	br := bufio.NewReaderSize(w.out, ioSize)
 	for s.put() {
-		if br.Buffered() == 0 && p.opt.Idle != nil {
-			p.opt.Idle()
-		}
-		line, err := w.readAnswer(br)
-		if err == nil || err == io.EOF && len(line) > 0 {
-			w.answer(line)
-		}
-		if err != nil {
-			if p.opt.Idle != nil {
-				p.opt.Idle()
-			}
+		if !w.receiveOne(br) {
 			return // the worker is gone: its record fails with it
 		}
 		if n := br.Buffered(); n > 0 && p.opt.Protocol != JSON {
@@ -239,7 +229,7 @@ func (w *worker) lockstep() {
 			if i := bytes.IndexByte(extra, p.opt.Protocol.sep()); i >= 0 {
 				extra = extra[:i]
 			}
-			w.fault(fmt.Errorf("the worker in slot %d gave an answer with no record in flight: %s; it was killed", w.slot, clip(extra)))
+			w.extraAnswer(extra)
 		}
 	}
 	w.in.Close()
@@ -349,22 +339,26 @@ func (w *worker) receive() {
 
 // receiveFrom reads answers through br until the worker's stdout ends.
 func (w *worker) receiveFrom(br *bufio.Reader) {
-	p := w.p
-	for {
-		if br.Buffered() == 0 && p.opt.Idle != nil {
-			p.opt.Idle()
-		}
-		line, err := w.readAnswer(br)
-		if err == nil || err == io.EOF && len(line) > 0 {
-			w.answer(line)
-		}
-		if err != nil {
-			if p.opt.Idle != nil {
-				p.opt.Idle()
-			}
-			return
-		}
+	for w.receiveOne(br) {
 	}
+}
+
+// receiveOne reads one answer through br and takes it. It returns false at
+// the end of the worker's stdout. Idle is called before it waits for the
+// worker, and at the end.
+func (w *worker) receiveOne(br *bufio.Reader) bool {
+	idle := w.p.opt.Idle
+	if br.Buffered() == 0 && idle != nil {
+		idle()
+	}
+	line, err := w.readAnswer(br)
+	if err == nil || err == io.EOF && len(line) > 0 {
+		w.answer(line)
+	}
+	if err != nil && idle != nil {
+		idle()
+	}
+	return err == nil
 }
 
 // readAnswer reads one answer, without its separator. At the end of the
@@ -429,7 +423,7 @@ func (w *worker) answer(line []byte) {
 		}
 		w.mu.Unlock()
 		if r == nil {
-			w.fault(fmt.Errorf("the worker in slot %d gave an answer with no record in flight: %s; it was killed", w.slot, clip(line)))
+			w.extraAnswer(line)
 			return
 		}
 		out = line
@@ -444,6 +438,12 @@ func (w *worker) answer(line []byte) {
 		a.Start, a.Runtime = r.sent, now.Sub(r.sent)
 	}
 	p.resolve(&a)
+}
+
+// extraAnswer kills the worker for an answer that came with no record in
+// flight to it.
+func (w *worker) extraAnswer(line []byte) {
+	w.fault(fmt.Errorf("the worker in slot %d gave an answer with no record in flight: %s; it was killed", w.slot, clip(line)))
 }
 
 // answeredLocked counts an answered record and wakes the sender when the
