@@ -6,7 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/parmap/parmap/channel"
-	"github.com/parmap/parmap/slurm"
+	"github.com/parmap/parmap/internal/slurm"
 )
 
 // clusterOptions are --slurm and --shard.

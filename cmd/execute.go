@@ -18,12 +18,12 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
-	"github.com/parmap/parmap/joblog"
+	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/pmap"
-	"github.com/parmap/parmap/records"
-	"github.com/parmap/parmap/results"
-	"github.com/parmap/parmap/slurm"
-	"github.com/parmap/parmap/template"
+	"github.com/parmap/parmap/internal/records"
+	"github.com/parmap/parmap/internal/results"
+	"github.com/parmap/parmap/internal/slurm"
+	"github.com/parmap/parmap/internal/template"
 )
 
 // outputBudget bounds the bytes of finished jobs' output held in memory while

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/parmap/parmap/jobserver"
+	"github.com/parmap/parmap/internal/jobserver"
 )
 
 // makeJobs is parmap's part in GNU make's jobserver: the slots it takes

@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/parmap/parmap/blocks"
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/blocks"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // pipeOptions are the --pipe and --pipepart settings.

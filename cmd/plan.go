@@ -17,8 +17,8 @@ import (
 
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/pmap"
-	"github.com/parmap/parmap/records"
-	"github.com/parmap/parmap/template"
+	"github.com/parmap/parmap/internal/records"
+	"github.com/parmap/parmap/internal/template"
 )
 
 // plan is everything the command line asked for, checked and parsed.

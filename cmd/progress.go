@@ -5,7 +5,7 @@ import (
 	"os"
 	"runtime"
 
-	display "github.com/parmap/parmap/progress"
+	display "github.com/parmap/parmap/internal/progress"
 )
 
 // progress is what the run tells the progress display.

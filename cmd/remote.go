@@ -10,7 +10,7 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
-	"github.com/parmap/parmap/hosts"
+	"github.com/parmap/parmap/internal/hosts"
 )
 
 // remoteOptions are -S, --sshloginfile and --ssh.

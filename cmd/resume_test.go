@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parmap/parmap/joblog"
+	"github.com/parmap/parmap/internal/joblog"
 )
 
 // TestResumeAfterKills stops a 200-job run with a signal at random moments,

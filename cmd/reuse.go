@@ -15,11 +15,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/parmap/parmap/channel"
-	"github.com/parmap/parmap/joblog"
+	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/pmap"
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/reuse"
-	"github.com/parmap/parmap/template"
+	"github.com/parmap/parmap/internal/template"
 )
 
 // reuseOptions are the --reuse settings.

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/parmap/parmap/hosts/internal/fswait"
+	"github.com/parmap/parmap/internal/fswait"
 )
 
 // daemon is a server process of the Bed, a child of the test process in a

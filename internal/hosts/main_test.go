@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parmap/parmap/hosts/sshtest"
+	"github.com/parmap/parmap/internal/testbed/sshtest"
 )
 
 // The test bed is started by the first test that needs it and closed by

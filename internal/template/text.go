@@ -1,6 +1,6 @@
 package template
 
-import "github.com/parmap/parmap/records"
+import "github.com/parmap/parmap/internal/records"
 
 // Text is a template for plain text, such as --tagstring: replacement strings
 // are expanded and nothing is quoted. {} stands for the Args joined by spaces.

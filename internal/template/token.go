@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // source says where a replacement string takes its value from.

@@ -1,7 +1,7 @@
 package template
 
 import (
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // shellLine is a command line run by the shell, with its replacement strings.

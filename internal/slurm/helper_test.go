@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parmap/parmap/slurm"
+	"github.com/parmap/parmap/internal/slurm"
 )
 
 const helperEnv = "PARMAP_SLURM_HELPER"

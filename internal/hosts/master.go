@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/parmap/parmap/hosts/internal/fswait"
+	"github.com/parmap/parmap/internal/fswait"
 )
 
 // killAfter is how long a master or probe has to exit after SIGTERM.

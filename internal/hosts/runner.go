@@ -26,7 +26,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/parmap/parmap/template"
+	"github.com/parmap/parmap/internal/template"
 )
 
 // SessionsPerMaster is how many jobs at once share one master connection.

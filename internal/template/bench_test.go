@@ -3,7 +3,7 @@ package template
 import (
 	"testing"
 
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // Expand runs once per job: thousands of times a second.

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 )
 
 func TestExpandArgv(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // Expand returns the command for one record, run in job slot slot. The error

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parmap/parmap/hosts/sshtest"
+	"github.com/parmap/parmap/internal/testbed/sshtest"
 )
 
 // TestThroughput measures, and only logs, jobs per second for 200 × true over

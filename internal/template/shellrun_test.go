@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // A shape is a shell template and what it must print for a value v.

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parmap/parmap/slurm/slurmtest"
+	"github.com/parmap/parmap/internal/testbed/slurmtest"
 )
 
 const jobName = "parmap-slurm-test"

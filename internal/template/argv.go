@@ -3,7 +3,7 @@ package template
 import (
 	"strings"
 
-	"github.com/parmap/parmap/records"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // word is one argv element of a template: literal text around replacement strings.
