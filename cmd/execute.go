@@ -19,11 +19,11 @@ import (
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/joblog"
-	"github.com/parmap/parmap/pmap"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/results"
 	"github.com/parmap/parmap/internal/slurm"
 	"github.com/parmap/parmap/internal/template"
+	"github.com/parmap/parmap/pmap"
 )
 
 // outputBudget bounds the bytes of finished jobs' output held in memory while

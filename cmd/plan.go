@@ -16,9 +16,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/parmap/parmap/exchange"
-	"github.com/parmap/parmap/pmap"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/template"
+	"github.com/parmap/parmap/pmap"
 )
 
 // plan is everything the command line asked for, checked and parsed.

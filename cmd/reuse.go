@@ -16,10 +16,10 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/internal/joblog"
-	"github.com/parmap/parmap/pmap"
 	"github.com/parmap/parmap/internal/records"
-	"github.com/parmap/parmap/reuse"
 	"github.com/parmap/parmap/internal/template"
+	"github.com/parmap/parmap/pmap"
+	"github.com/parmap/parmap/reuse"
 )
 
 // reuseOptions are the --reuse settings.

@@ -14,8 +14,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/parmap/parmap/cmd"
-	"github.com/parmap/parmap/internal/testbed/sshtest"
 	"github.com/parmap/parmap/internal/testbed/slurmtest"
+	"github.com/parmap/parmap/internal/testbed/sshtest"
 )
 
 func TestMain(m *testing.M) {

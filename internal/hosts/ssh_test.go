@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/parmap/parmap/internal/testbed/sshtest"
 	"github.com/parmap/parmap/internal/template"
+	"github.com/parmap/parmap/internal/testbed/sshtest"
 )
 
 // records must reach the remote shell byte for byte.
