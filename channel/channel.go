@@ -15,6 +15,10 @@ import (
 	"time"
 )
 
+// DefaultGrace is how long a process group asked to stop gets before
+// SIGKILL, when the caller gives no grace of its own (--kill-after's default).
+const DefaultGrace = 2 * time.Second
+
 // Exit values for jobs that could not be started, as a shell reports them.
 const (
 	ExitNotFound      = 127
@@ -118,7 +122,9 @@ type Child struct {
 	sent    int64
 
 	mu     sync.Mutex
-	exited bool
+	exited bool        // waited for, and its group is empty
+	waited bool        // Wait has seen the child exit
+	kill   *time.Timer // SIGKILL armed by Stop; stopped by Wait
 }
 
 // Start starts the process described by spec. On failure it returns a
@@ -279,12 +285,43 @@ func (c *Child) Signal(sig syscall.Signal) error {
 	return syscall.Kill(-c.proc.Pid, sig)
 }
 
+// Stop asks the child's whole process group to end, the one way every part
+// of parmap stops a job (a timeout, a signal, a faulty worker): sig, then
+// SIGCONT so that a stopped process sees it, and SIGKILL once grace has
+// passed (DefaultGrace when grace is 0) unless Wait has seen the child exit
+// by then. The kill is armed once; a later Stop only sends sig again.
+func (c *Child) Stop(sig syscall.Signal, grace time.Duration) {
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.exited {
+		return
+	}
+	syscall.Kill(-c.proc.Pid, sig)
+	syscall.Kill(-c.proc.Pid, syscall.SIGCONT)
+	if c.kill == nil && !c.waited {
+		c.kill = time.AfterFunc(grace, func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if !c.waited {
+				syscall.Kill(-c.proc.Pid, syscall.SIGKILL)
+			}
+		})
+	}
+}
+
 // Wait waits for the child to exit and for its output to be read, and returns
 // its result. It must be called exactly once.
 func (c *Child) Wait() Result {
 	state, err := c.proc.Wait()
 	res := Result{Start: c.start, Runtime: time.Since(c.start), Pgid: c.proc.Pid}
 	c.mu.Lock()
+	c.waited = true
+	if c.kill != nil {
+		c.kill.Stop()
+	}
 	// The group id stays reserved while any member lives, so probing it
 	// cannot hit an unrelated process.
 	res.Lingering = syscall.Kill(-c.proc.Pid, 0) == nil

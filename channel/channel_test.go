@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,6 +40,11 @@ func TestMain(m *testing.M) {
 		})
 		fmt.Print(p.Pid)
 	case "sleep":
+		time.Sleep(time.Minute)
+	case "ignoreterm":
+		// Ignore SIGTERM, say so on stdout, and sleep.
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
 		time.Sleep(time.Minute)
 	case "parent":
 		// Start a sleeping child through Start, report its pid, wait to die.
@@ -243,5 +249,63 @@ func TestFeedEndsWhenChildStopsReading(t *testing.T) {
 	res := c.Wait()
 	if res.Exit != 3 || !errors.Is(feedErr, syscall.EPIPE) {
 		t.Fatalf("exit %d, feed error %v; want 3 and EPIPE", res.Exit, feedErr)
+	}
+}
+
+// readyChild starts mode with its stdout on a pipe and waits for its first
+// line, so that it has set up its signals before the test sends any.
+func readyChild(t *testing.T, mode string) *Child {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := Start(Spec{Path: self(t), Argv: []string{self(t)}, Env: childEnv(mode), Stdout: w})
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "ready\n" {
+		t.Fatalf("child said %q, %v", buf[:n], err)
+	}
+	return c
+}
+
+func TestStopKillsAfterGrace(t *testing.T) {
+	c := readyChild(t, "ignoreterm")
+	c.Stop(syscall.SIGTERM, 50*time.Millisecond)
+	res := c.Wait()
+	if res.Signal != syscall.SIGKILL {
+		t.Fatalf("a child ignoring SIGTERM ended with %+v, want SIGKILL after the grace", res)
+	}
+}
+
+func TestStopWakesAStoppedChild(t *testing.T) {
+	c, err := Start(Spec{Path: self(t), Argv: []string{self(t)}, Env: childEnv("sleep")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Signal(syscall.SIGSTOP)
+	// A long grace: only SIGTERM, delivered thanks to SIGCONT, can end it.
+	c.Stop(syscall.SIGTERM, time.Hour)
+	if res := c.Wait(); res.Signal != syscall.SIGTERM {
+		t.Fatalf("a stopped child ended with %+v, want SIGTERM", res)
+	}
+}
+
+func TestStopAfterExitDoesNothing(t *testing.T) {
+	c, err := Start(Spec{Path: self(t), Argv: []string{self(t)}, Env: childEnv("pgid")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Wait()
+	c.Stop(syscall.SIGTERM, time.Nanosecond) // must not panic nor signal a reused pid
+	c.mu.Lock()
+	armed := c.kill != nil
+	c.mu.Unlock()
+	if armed {
+		t.Fatal("Stop armed a kill timer for a child already waited for")
 	}
 }
