@@ -10,6 +10,7 @@ import (
 	"context"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -128,9 +129,9 @@ type Exchange struct {
 	lingering []int                  // process groups left by finished jobs
 	doneCount int64
 	failed    int64
-	workers   int // slot goroutines started
+	slots     int // slot goroutines started
 	idle      int // of those, how many wait for a task
-	killed    bool
+	stopping  syscall.Signal // what running jobs were sent when the run began to stop; no job starts after it
 	halted    bool
 	haltExit  int
 	haltNow   chan struct{} // receives once when a HaltNow policy triggers
@@ -201,10 +202,10 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	if n <= 0 {
 		n = 1 // more are started as they are needed
 	}
-	x.workers, x.idle = n, n
+	x.slots, x.idle = n, n
 	for slot := 1; slot <= n; slot++ {
 		x.wg.Add(1)
-		go x.worker(slot)
+		go x.runSlot(slot)
 	}
 	finished := make(chan struct{})
 	go func() { x.wg.Wait(); close(finished) }()
@@ -220,14 +221,9 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 			ctxDone = nil
 			sum.Canceled = true
 			stop.begin(syscall.SIGTERM)
-		case <-stop.escalate:
-			x.signalAll(syscall.SIGKILL)
 		case <-x.haltNow:
 			stop.begin(syscall.SIGTERM)
 		}
-	}
-	if stop.timer != nil {
-		stop.timer.Stop()
 	}
 	x.mu.Lock()
 	for _, pgid := range x.lingering {
@@ -251,12 +247,12 @@ func (x *Exchange) closeQuit() {
 	})
 }
 
-// worker is job slot number slot: it runs tasks one after another until the
-// tasks run out or the run must start no more jobs.
-func (x *Exchange) worker(slot int) {
+// runSlot is the goroutine of job slot number slot: it runs tasks one after
+// another until the tasks run out or the run must start no more jobs.
+func (x *Exchange) runSlot(slot int) {
 	defer x.wg.Done()
 	if x.hosts != nil {
-		x.hostWorker(slot)
+		x.runHostSlot(slot)
 		return
 	}
 	for {
@@ -277,12 +273,12 @@ func (x *Exchange) worker(slot int) {
 		}
 		x.mu.Lock()
 		x.idle--
-		grow := x.opt.Jobs <= 0 && x.idle == 0 && x.workers < MaxUnlimited
+		grow := x.opt.Jobs <= 0 && x.idle == 0 && x.slots < MaxUnlimited
 		if grow {
-			x.workers++
+			x.slots++
 			x.idle++
 			x.wg.Add(1)
-			go x.worker(x.workers)
+			go x.runSlot(x.slots)
 		}
 		x.mu.Unlock()
 		x.run(t, slot, x.done)
@@ -426,14 +422,27 @@ func (x *Exchange) start(t Task, spec channel.Spec, slot int) channel.Result {
 	return res
 }
 
+// stopAll stops every running job (channel.Child.Stop: sig, SIGCONT, and
+// SIGKILL after KillAfter) and signals the groups finished jobs left behind
+// (Run kills those when it ends). From now on no job starts.
+func (x *Exchange) stopAll(sig syscall.Signal) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.stopping = sig
+	for _, c := range x.running {
+		c.Stop(sig, x.opt.KillAfter)
+	}
+	for _, pgid := range x.lingering {
+		syscall.Kill(-pgid, sig)
+		syscall.Kill(-pgid, syscall.SIGCONT)
+	}
+}
+
 // signalAll sends sig to every running job's process group, and to the
 // groups finished jobs left behind.
 func (x *Exchange) signalAll(sig syscall.Signal) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if sig == syscall.SIGKILL {
-		x.killed = true
-	}
 	for _, c := range x.running {
 		c.Signal(sig)
 	}
@@ -442,14 +451,23 @@ func (x *Exchange) signalAll(sig syscall.Signal) {
 	}
 }
 
+// killAll kills every running job's process group at once, and the groups
+// finished jobs left behind. From now on no job starts.
+func (x *Exchange) killAll() {
+	x.mu.Lock()
+	x.stopping = syscall.SIGKILL
+	x.mu.Unlock()
+	x.signalAll(syscall.SIGKILL)
+}
+
 // stoppedError says a job was not started because the run is stopping.
 type stoppedError struct{ sig syscall.Signal }
 
 func (e *stoppedError) Error() string { return "not started: the run is stopping" }
 
 // spawn starts the job's process in slot, Delay after the previous start,
-// unless the run is being killed. The child is registered as running under
-// the same lock, so that signalAll cannot miss it.
+// unless the run is stopping. The child is registered as running under the
+// same lock, so that stopAll cannot miss it.
 func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
 	if x.opt.Delay > 0 {
 		// Starts are serialised and spaced from the previous job's actual
@@ -462,8 +480,8 @@ func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.killed {
-		return nil, &stoppedError{syscall.SIGKILL}
+	if x.stopping != 0 {
+		return nil, &stoppedError{x.stopping}
 	}
 	child, err := channel.Start(spec)
 	if err == nil {
@@ -473,48 +491,26 @@ func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
 	return child, err
 }
 
-// watchdog stops a job that outlives Options.Timeout. Its timers are
-// stopped with the job, so none outlives it.
+// watchdog stops a job that outlives Options.Timeout (channel.Child.Stop,
+// whose SIGKILL ends with the job). Its timer is stopped with the job, so
+// none outlives it.
 type watchdog struct {
-	mu    sync.Mutex
 	timer *time.Timer
-	fired bool
-	ended bool
+	fired atomic.Bool
 }
 
 func (x *Exchange) watch(c *channel.Child) *watchdog {
 	w := &watchdog{}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.timer = time.AfterFunc(x.opt.Timeout, func() {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if w.ended {
-			return
-		}
-		w.fired = true
-		c.Signal(syscall.SIGTERM)
-		c.Signal(syscall.SIGCONT)
-		kill := x.opt.KillAfter
-		if kill <= 0 {
-			kill = 2 * time.Second
-		}
-		w.timer = time.AfterFunc(kill, func() {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			if !w.ended {
-				c.Signal(syscall.SIGKILL)
-			}
-		})
+		w.fired.Store(true)
+		c.Stop(syscall.SIGTERM, x.opt.KillAfter)
 	})
 	return w
 }
 
-// stop ends the watch and reports whether the job timed out.
+// stop ends the watch once the job has been waited for, and reports whether
+// the job timed out.
 func (w *watchdog) stop() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.ended = true
 	w.timer.Stop()
-	return w.fired
+	return w.fired.Load()
 }

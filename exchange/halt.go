@@ -1,7 +1,7 @@
 package exchange
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -38,10 +38,14 @@ type Halt struct {
 	Percent float64
 }
 
+// ErrHaltPolicy is what ParseHalt returns for text that is not a policy.
+var ErrHaltPolicy = errors.New("not a halt policy: want never, or now|soon,fail|success|done=N (N a count or a percentage)")
+
 // ParseHalt reads never, now,fail=N, soon,fail=N, now,success=N,
 // soon,success=N, now,done=N, soon,done=N; N may be a percentage (fail=10%).
+// Anything else is ErrHaltPolicy.
 func ParseHalt(s string) (Halt, error) {
-	bad := fmt.Errorf("--halt %q: give never, or now|soon,fail|success|done=N (N a count or a percentage like 10%%)", s)
+	bad := ErrHaltPolicy
 	if s == "never" {
 		return Halt{}, nil
 	}

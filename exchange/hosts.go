@@ -63,11 +63,11 @@ func (h *hostRotation) notify() {
 	h.changed = make(chan struct{})
 }
 
-// hostWorker is worker for runs over hosts: it also runs the tasks other
+// runHostSlot is runSlot for runs over hosts: it also runs the tasks other
 // hosts sent back, and leaves once its host is down. It waits for the
 // tasks to end before it leaves at the end of input, as a running job may
 // yet be sent back.
-func (x *Exchange) hostWorker(slot int) {
+func (x *Exchange) runHostSlot(slot int) {
 	h := x.hosts
 	host := h.hostOf(slot)
 	tasks := x.tasks
@@ -143,7 +143,7 @@ func (x *Exchange) hostFailed(t Task, slot int, res channel.Result) bool {
 	left := h.live > 0
 	if left {
 		// The task forgets this run before it is queued: once another
-		// host's worker can pick it up, it is that worker's.
+		// host's slot can pick it up, it is that slot's.
 		if r, ok := t.(Retrier); ok {
 			r.Retry()
 		}
