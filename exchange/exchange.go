@@ -129,8 +129,8 @@ type Exchange struct {
 	lingering []int                  // process groups left by finished jobs
 	doneCount int64
 	failed    int64
-	slots     int // slot goroutines started
-	idle      int // of those, how many wait for a task
+	slots     int            // slot goroutines started
+	idle      int            // of those, how many wait for a task
 	stopping  syscall.Signal // what running jobs were sent when the run began to stop; no job starts after it
 	halted    bool
 	haltExit  int
