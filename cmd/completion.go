@@ -152,6 +152,10 @@ func fishFlag(f cli.Flag) cli.Flag {
 		c := *f
 		c.TakesFile, c.Usage = fishUsage(f.Usage)
 		return &c
+	case *cli.GenericFlag:
+		c := *f
+		c.TakesFile, c.Usage = fishUsage(f.Usage)
+		return &c
 	}
 	return f
 }

@@ -1,6 +1,12 @@
 package cmd
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/reuse"
+)
 
 // Flag categories, as the help and the man page group them.
 const (
@@ -17,46 +23,47 @@ const (
 // Markdown and man page code (-tags urfave_cli_no_docs).
 //go:generate go test -run TestManPage . -args -update-man
 
-// flags is the whole command line, in the order --help shows it.
+// flags is the whole command line, in the order --help shows it. Every
+// call makes new values, so each run parses into its own.
 func flags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "arg-file", Aliases: []string{"a"}, Category: catInput, Usage: "read records from `FILE` (- is standard input); repeat for more sources"},
 		&cli.BoolFlag{Name: "null", Aliases: []string{"0"}, Category: catInput, Usage: "records end with NUL, not newline (find -print0)"},
-		&cli.StringFlag{Name: "delimiter", Aliases: []string{"d"}, Category: catInput, Usage: "records end with the byte `C` (escapes \\t \\n \\0 \\\\ \\xHH accepted)"},
-		&cli.StringFlag{Name: "colsep", Category: catInput, Usage: "split each record into fields {1} {2} … at matches of `REGEX`"},
-		&cli.StringFlag{Name: "max-args", Aliases: []string{"n"}, Category: catInput, Usage: "put `N` records in each job; {} expands to all of them"},
+		typed(cli.GenericFlag{Name: "delimiter", Aliases: []string{"d"}, Category: catInput, Usage: "records end with the byte `C` (escapes \\t \\n \\0 \\\\ \\xHH accepted)"}, parseDelim, '\n', ""),
+		typed(cli.GenericFlag{Name: "colsep", Category: catInput, Usage: "split each record into fields {1} {2} … at matches of `REGEX`"}, parseColsep, nil, ""),
+		typed(cli.GenericFlag{Name: "max-args", Aliases: []string{"n"}, Category: catInput, Usage: "put `N` records in each job; {} expands to all of them"}, count("-n", 1, "a whole number of records per job, 1 or more"), 0, ""),
 		&cli.BoolFlag{Name: "xargs", Aliases: []string{"X"}, Category: catInput, Usage: "put as many records in each job as fit on a command line (-n caps it)"},
-		&cli.StringFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}; with --pipe or --pipepart, a number N: the first N lines head every block"},
+		typed(cli.GenericFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}; with --pipe or --pipepart, a number N: the first N lines head every block"}, parseHeader, header{}, ""),
 		&cli.BoolFlag{Name: "strip-cr", Category: catInput, Usage: "drop a trailing carriage return from each record"},
 		&cli.BoolFlag{Name: "pipe", Category: catInput, Usage: "cut standard input (or -a FILE) into blocks of whole records and feed each block to one job's stdin; {#} numbers the blocks"},
 		&cli.BoolFlag{Name: "pipepart", Category: catInput, Usage: "as --pipe for a regular file given with -a: each job reads its own byte range of the file, which never passes through parmap"},
-		&cli.StringFlag{Name: "block", Category: catInput, Usage: "with --pipe or --pipepart: blocks of about `SIZE` bytes (K, M, G powers of 1024; k, m, g of 1000; default 1M)"},
+		typed(cli.GenericFlag{Name: "block", Category: catInput, Usage: "with --pipe or --pipepart: blocks of about `SIZE` bytes (K, M, G powers of 1024; k, m, g of 1000; default 1M)"}, parseSize, defaultBlock, ""),
 		&cli.BoolFlag{Name: "link", Category: catInput, Usage: "pair the sources up instead of combining every value with every other (shortest wins)"},
 
 		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record"},
 		&cli.StringFlag{Name: "shell", Category: catCommand, Usage: "run command lines with shell syntax under `PATH` instead of /bin/sh"},
 
-		&cli.StringFlag{Name: "jobs", Aliases: []string{"j", "P"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; 0 for as many as there are records (default: the CPUs parmap may use)"},
+		typed(cli.GenericFlag{Name: "jobs", Aliases: []string{"j", "P"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; 0 for as many as there are records (default: the CPUs parmap may use)"}, parseJobs, jobsSpec{percent: 100}, ""),
 		&cli.StringSliceFlag{Name: "sshlogin", Aliases: []string{"S"}, Category: catRun, Usage: "run jobs on ssh `HOSTS`: comma-separated [N/][user@]host[:port] (N jobs at once there, default -j), : for this machine; repeatable"},
 		&cli.StringSliceFlag{Name: "sshloginfile", Aliases: []string{"slf"}, Category: catRun, Usage: "read -S hosts from `FILE`, one or more a line, # comments"},
 		&cli.StringFlag{Name: "ssh", Category: catRun, Usage: "run `CMD` instead of ssh for -S hosts, e.g. 'ssh -F cluster.conf'"},
 		&cli.BoolFlag{Name: "slurm", Category: catRun, Usage: "inside a Slurm allocation, run each job as a job step (srun --exclusive -N1 -n1); -j defaults to SLURM_NTASKS, and in a job array --shard to the array task's share"},
-		&cli.StringFlag{Name: "shard", Category: catRun, Usage: "run only the jobs whose number n has (n-1) mod N = K, for `K/N` (0 ≤ K < N): one share of the input"},
+		typed(cli.GenericFlag{Name: "shard", Category: catRun, Usage: "run only the jobs whose number n has (n-1) mod N = K, for `K/N` (0 ≤ K < N): one share of the input"}, parseShard, shard{}, ""),
 		&cli.BoolFlag{Name: "jobserver", Category: catRun, Usage: "serve a GNU make jobserver of -j slots to the jobs, so that a make or parmap they run shares the budget (under make -jN parmap always takes its slots from make)"},
 		&cli.BoolFlag{Name: "dry-run", Category: catRun, Usage: "print the commands instead of running them"},
-		&cli.StringFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"},
-		&cli.StringFlag{Name: "kill-after", Category: catRun, Value: "2s", Usage: "after SIGINT, SIGTERM or --timeout, give jobs `DURATION` before SIGKILL"},
-		&cli.StringFlag{Name: "timeout", Category: catRun, Usage: "stop a job running longer than `DURATION` (SIGTERM to its process group, SIGKILL after --kill-after); it fails"},
-		&cli.StringFlag{Name: "retries", Category: catRun, Usage: "run a failed job up to `N` more times; only the last run is printed and counted"},
-		&cli.StringFlag{Name: "retry-delay", Category: catRun, Usage: "wait `DURATION` before the first rerun of a failed job, twice as long before each next"},
-		&cli.StringFlag{Name: "delay", Category: catRun, Usage: "start jobs at least `DURATION` apart"},
-		&cli.StringFlag{Name: "halt", Category: catRun, Usage: "stop early: `POLICY` is never, or now|soon,fail|success|done=N (N a count or N%); now kills running jobs, soon lets them finish"},
+		typed(cli.GenericFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"}, parseSuccessCodes, nil, ""),
+		typed(cli.GenericFlag{Name: "kill-after", Category: catRun, Usage: "after SIGINT, SIGTERM or --timeout, give jobs `DURATION` before SIGKILL"}, duration("--kill-after"), channel.DefaultGrace, channel.DefaultGrace.String()),
+		typed(cli.GenericFlag{Name: "timeout", Category: catRun, Usage: "stop a job running longer than `DURATION` (SIGTERM to its process group, SIGKILL after --kill-after); it fails"}, duration("--timeout"), 0, ""),
+		typed(cli.GenericFlag{Name: "retries", Category: catRun, Usage: "run a failed job up to `N` more times; only the last run is printed and counted"}, count("--retries", 0, "a number of reruns, 0 or more"), 0, ""),
+		typed(cli.GenericFlag{Name: "retry-delay", Category: catRun, Usage: "wait `DURATION` before the first rerun of a failed job, twice as long before each next"}, duration("--retry-delay"), 0, ""),
+		typed(cli.GenericFlag{Name: "delay", Category: catRun, Usage: "start jobs at least `DURATION` apart"}, duration("--delay"), 0, ""),
+		typed(cli.GenericFlag{Name: "halt", Category: catRun, Usage: "stop early: `POLICY` is never, or now|soon,fail|success|done=N (N a count or N%); now kills running jobs, soon lets them finish"}, parseHalt, exchange.Halt{}, ""),
 		&cli.StringFlag{Name: "joblog", Category: catRun, Usage: "log each finished job to `FILE` in GNU parallel's format (tab-separated: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command)"},
 		&cli.BoolFlag{Name: "resume", Aliases: []string{"resume-failed"}, Category: catRun, Usage: "with --joblog: skip the jobs the log shows succeeded (by command line), run the rest, append to the log"},
 		&cli.BoolFlag{Name: "reuse", Category: catRun, Usage: "start -j worker processes once each and send every record to a free worker's stdin; each answers it with one line on stdout"},
-		&cli.StringFlag{Name: "reuse-protocol", Category: catRun, Usage: "how records and answers are framed for --reuse workers: `PROTO` is line (the default), null (NUL-terminated) or json"},
-		&cli.StringFlag{Name: "window", Category: catRun, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"},
-		&cli.StringFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"},
+		typed(cli.GenericFlag{Name: "reuse-protocol", Category: catRun, Usage: "how records and answers are framed for --reuse workers: `PROTO` is line (the default), null (NUL-terminated) or json"}, parseProtocol, reuse.Line, ""),
+		typed(cli.GenericFlag{Name: "window", Category: catRun, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"}, count("--window", 1, "the number of records in flight per worker, 1 or more"), 1, ""),
+		typed(cli.GenericFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"}, count("--max-records", 1, "the number of records per worker before it is replaced, 1 or more"), 0, ""),
 		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "capture jobs' output and spill waiting output in unnamed files in `DIR` (default $TMPDIR or /tmp)"},
 
 		&cli.BoolFlag{Name: "keep-order", Aliases: []string{"k"}, Category: catOutput, Usage: "write outputs in input order, not as jobs finish"},

@@ -1,12 +1,9 @@
-// Package cmd is parmap's command line: it turns arguments into a plan and
-// runs it. Data flows one way:
-//
-//	records ──▶ template ──▶ tasks (bounded queue) ──▶ exchange (N job slots)
-//	                                                      │ channel: one child each
-//	                                                      ▼
-//	          output ◀── pmap Map (-k) | Queue ◀── results with captured output
-//
-// Only this package prints errors and turns outcomes into exit statuses.
+// Package cmd is parmap's command line (urfave/cli/v2): it turns the
+// arguments into one settled engine.Config, runs it with internal/engine,
+// and turns the outcome into messages and an exit status. It is the only
+// package that words anything for the user: the engine and the packages
+// below it report facts (notices, typed errors) and this package words
+// them (words.go, outcome.go).
 package cmd
 
 import (
@@ -14,21 +11,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/parmap/parmap/internal/engine"
 )
 
 // Version is parmap's version, set at build time with -ldflags "-X".
 var Version = "0.1.0"
-
-// Exit statuses beyond the count of failed jobs.
-const (
-	exitManyFailed = 101
-	exitError      = 255
-)
 
 // usageError is a mistake on the command line.
 type usageError struct{ msg string }
@@ -41,19 +32,18 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // stopped by a signal it dies of that signal instead, so a calling shell sees
 // a real signal death.
 func Main() int {
-	if os.Getenv("GOGC") == "" {
-		// parmap's live heap is tiny (records and results in flight), so
-		// the collector's default 4 MiB minimum heap would be most of its
-		// memory; a smaller goal costs little CPU.
-		debug.SetGCPercent(25)
-	}
 	return run(os.Args, os.Stdin, os.Stdout, os.Stderr)
 }
 
 // run is Main with its surroundings passed in.
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
-	status := 0 // --help, --version and --completion run no plan
-	app := newApp(stdout, stderr, func(p *plan) { status = p.execute(stdin, stdout, stderr) })
+	status := 0 // --help, --version and --completion run nothing
+	app := newApp(stdout, stderr, func(cfg *engine.Config, warnings []string) {
+		for _, w := range warnings {
+			fmt.Fprintf(stderr, "parmap: %s\n", w)
+		}
+		status = execute(cfg, stdin, stdout, stderr)
+	})
 	cliArgs, tail, err := splitArgs(args)
 	if err == nil {
 		app.Metadata = map[string]any{"tail": tail}
@@ -66,8 +56,9 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	return status
 }
 
-// newApp builds the cli application; act runs the plan the arguments make.
-func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
+// newApp builds the cli application; act runs the configuration the
+// arguments make.
+func newApp(stdout, stderr io.Writer, act func(*engine.Config, []string)) *cli.App {
 	return &cli.App{
 		Name:      "parmap",
 		Usage:     "run a command once per input record, many at a time",
@@ -111,11 +102,11 @@ func newApp(stdout, stderr io.Writer, act func(*plan)) *cli.App {
 			if shell := c.String("completion"); shell != "" {
 				return writeCompletion(c.App, shell, stdout)
 			}
-			p, err := newPlan(c, c.App.Metadata["tail"].([]string))
+			cfg, warnings, err := newConfig(c, c.App.Metadata["tail"].([]string), thisProcess(stdout, stderr))
 			if err != nil {
 				return err
 			}
-			act(p)
+			act(cfg, warnings)
 			return nil
 		},
 	}
@@ -137,18 +128,3 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// exitStatus maps the count of failed jobs to parmap's exit status.
-func exitStatus(failed int64) int {
-	if failed > 100 {
-		return exitManyFailed
-	}
-	return int(failed)
-}
-
-// dieOf makes parmap die of sig, as a program killed by it would; it returns
-// the conventional 128+sig should the signal not end the process.
-func dieOf(sig syscall.Signal) int {
-	resetSignal(sig)
-	syscall.Kill(syscall.Getpid(), sig)
-	return 128 + int(sig)
-}

@@ -85,12 +85,8 @@ func FromEnv(makeflags string) (*Client, error) {
 func Open(a Auth) (*Client, error) {
 	switch a.Style {
 	case StyleFifo:
-		var st unix.Stat_t
-		if err := unix.Stat(a.Path, &st); err != nil {
-			return nil, fmt.Errorf("%w: fifo %s: %v", ErrUnavailable, a.Path, err)
-		}
-		if st.Mode&unix.S_IFMT != unix.S_IFIFO {
-			return nil, fmt.Errorf("%w: %s is not a fifo", ErrUnavailable, a.Path)
+		if err := checkFifo(a.Path); err != nil {
+			return nil, err
 		}
 		return openEnds(a.Path, a.Path)
 	case StylePipe:

@@ -1,0 +1,69 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/parmap/parmap/internal/engine"
+)
+
+// wordNotice words what the engine tells during a run, as one line.
+func wordNotice(n engine.Notice) string {
+	var s string
+	switch n.Kind {
+	case engine.JobError, engine.JobOutputLost, engine.JobResultsFailed:
+		what := ""
+		if n.Kind == engine.JobOutputLost {
+			what = "reading its output: "
+		}
+		s = fmt.Sprintf("job %d: %s%s", n.Seq, what, wordError(n.Err))
+	case engine.JobTimedOut:
+		s = fmt.Sprintf("job %d: stopped after --timeout %v (%v)", n.Seq, n.Timeout, n.Signal)
+	case engine.JoblogFailed:
+		s = "--joblog: " + n.Err.Error()
+	case engine.RecordFailed:
+		s = fmt.Sprintf("record %d: %s", n.Seq, wordError(n.Err))
+	case engine.WorkerEvent:
+		return n.Err.Error() // TODO: reuse.Notice
+	case engine.HostUnreachable:
+		s = wordError(n.Err) + "; no jobs go there"
+	case engine.HostDown:
+		s = fmt.Sprintf("-S %s: ssh failed (exit 255) and the host does not answer; its jobs go to the other hosts", n.Host)
+	default:
+		s = fmt.Sprintf("%+v", n)
+	}
+	return "parmap: " + oneLine(s)
+}
+
+// wordRunError words why a run could not start or gave up.
+func wordRunError(err error) string {
+	var (
+		ie *engine.InputError
+		je *engine.JoblogError
+		se *engine.JobserverError
+		we *engine.WorkersError
+	)
+	switch {
+	case errors.Is(err, engine.ErrNoHosts):
+		return "no host of -S can be reached"
+	case errors.As(err, &ie):
+		flag := "-a"
+		if ie.Ranges {
+			flag = "--pipepart -a"
+		}
+		what := ""
+		if ie.Header {
+			what = "reading its header: "
+		}
+		return fmt.Sprintf("%s %s: %s%s", flag, ie.Path, what, describeFileErr(ie.Err))
+	case errors.As(err, &je):
+		return "--joblog " + je.Err.Error()
+	case errors.As(err, &se) && se.Serve:
+		return "--jobserver: " + se.Err.Error()
+	case errors.As(err, &se):
+		return "MAKEFLAGS: " + se.Err.Error()
+	case errors.As(err, &we):
+		return "--reuse: " + wordError(we.Err)
+	}
+	return wordError(err)
+}

@@ -1,0 +1,99 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/parmap/parmap/internal/engine"
+)
+
+// Exit statuses beyond the count of failed jobs.
+const (
+	exitManyFailed = 101
+	exitError      = 255
+)
+
+// handledSignals are the signals a run acts on.
+var handledSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGTSTP, syscall.SIGCONT}
+
+// execute runs cfg with this process's signals and streams and returns
+// parmap's exit status (or dies of the signal that stopped the run).
+func execute(cfg *engine.Config, stdin, stdout, stderr *os.File) int {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent(cfg))
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, handledSignals...)
+	// Asking for SIGPIPE turns a write to a closed pipe into an EPIPE error
+	// instead of an abrupt death, so jobs can be stopped first.
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	sum := engine.Run(context.Background(), cfg, engine.Streams{
+		Stdin: stdin, Stdout: stdout, Stderr: stderr, Signals: sigs, Word: wordNotice,
+	})
+	signal.Stop(sigs)
+	signal.Stop(pipes)
+	return outcome(sum, stderr)
+}
+
+// gcPercent is the Go collector's goal for a run. parmap's live heap is
+// tiny (records and results in flight), so the collector's default 4 MiB
+// minimum heap would be most of its memory and a small goal costs little
+// CPU; but records streamed to reused workers (up to a million a second)
+// would then be collected after every few thousand.
+func gcPercent(cfg *engine.Config) int {
+	if cfg.Reuse != nil {
+		return 100
+	}
+	return 25
+}
+
+// outcome words how a run ended and returns the exit status: it dies of
+// the signal that stopped the run, reports an error (255), the halting
+// job's exit value, or the count of failed jobs.
+func outcome(sum engine.Summary, stderr *os.File) int {
+	say := func(msg string) int {
+		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(msg))
+		return exitError
+	}
+	switch {
+	case errors.Is(sum.Err, engine.ErrHostsDown):
+		return say("every host of -S failed; the jobs left were not run")
+	case sum.Signal != 0:
+		return dieOf(sum.Signal)
+	case sum.Err != nil:
+		return say(wordRunError(sum.Err))
+	case sum.OutputErr != nil:
+		if errors.Is(sum.OutputErr, syscall.EPIPE) {
+			return dieOf(syscall.SIGPIPE)
+		}
+		return say("writing output: " + sum.OutputErr.Error())
+	case sum.InputErr != nil:
+		return say(wordError(sum.InputErr))
+	case sum.Halted:
+		// GNU parallel: the exit status of the job that triggered the halt.
+		return sum.HaltExit
+	}
+	return exitStatus(sum.Failed)
+}
+
+// exitStatus maps the count of failed jobs to parmap's exit status.
+func exitStatus(failed int64) int {
+	if failed > 100 {
+		return exitManyFailed
+	}
+	return int(failed)
+}
+
+// dieOf makes parmap die of sig, as a program killed by it would; it returns
+// the conventional 128+sig should the signal not end the process.
+func dieOf(sig syscall.Signal) int {
+	signal.Reset(sig)
+	syscall.Kill(syscall.Getpid(), sig)
+	return 128 + int(sig)
+}

@@ -1,0 +1,228 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/records"
+	"github.com/parmap/parmap/internal/slurm"
+	"github.com/parmap/parmap/reuse"
+)
+
+// value is an option's value of type T, parsed by the cli parser as it
+// meets the option: every option has one parser, and the rest of cmd reads
+// typed values. A bad value is kept rather than returned, since the flag
+// package would bury parmap's message inside its own; the configuration
+// reports it, in parmap's words, when it reads the option.
+type value[T any] struct {
+	v     T
+	text  string
+	set   bool
+	err   error
+	parse func(string) (T, error)
+}
+
+func (v *value[T]) Set(s string) error {
+	v.text, v.set = s, true
+	v.v, v.err = v.parse(s)
+	return nil
+}
+
+func (v *value[T]) String() string { return v.text }
+
+// typed returns a flag whose value parse reads; shown, when not "", is the
+// default the help shows, and def the value until the option is given.
+func typed[T any](f cli.GenericFlag, parse func(string) (T, error), def T, shown string) *cli.GenericFlag {
+	f.Value = &value[T]{v: def, text: shown, parse: parse}
+	return &f
+}
+
+// get returns option name's value, whether it was given, and why its text
+// was bad.
+func get[T any](c *cli.Context, name string) (v T, set bool, err error) {
+	val := c.Generic(name).(*value[T])
+	return val.v, val.set, val.err
+}
+
+// count reads a whole number of at least least; what it counts words the
+// error ("records per job, 1 or more").
+func count(flag string, least int, what string) func(string) (int, error) {
+	return func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < least {
+			return 0, usagef("%s %q: give %s", flag, s, what)
+		}
+		return n, nil
+	}
+}
+
+// duration reads a Go duration (1.5s, 300ms, 2m) or a plain number of
+// seconds.
+func duration(flag string) func(string) (time.Duration, error) {
+	return func(s string) (time.Duration, error) { return parseDuration(flag, s) }
+}
+
+func parseDuration(flag, s string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 {
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, usagef("%s %q: give a duration like 30s, 1.5m or 500ms, or a number of seconds", flag, s)
+	}
+	return d, nil
+}
+
+// jobsSpec is -j as given: a number of jobs, or a share of the CPUs.
+type jobsSpec struct {
+	n       int
+	percent float64 // > 0 for N%
+}
+
+// parseJobs reads -j: N, N% of the usable CPUs, or 0 for no limit.
+func parseJobs(s string) (jobsSpec, error) {
+	bad := usagef("-j %q: give a number of jobs (4), a share of the CPUs (50%%), or 0 for no limit", s)
+	if pct, ok := strings.CutSuffix(s, "%"); ok {
+		n, err := strconv.ParseFloat(pct, 64)
+		if err != nil || n <= 0 {
+			return jobsSpec{}, bad
+		}
+		return jobsSpec{percent: n}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return jobsSpec{}, bad
+	}
+	return jobsSpec{n: n}, nil
+}
+
+// of is the number of jobs for cpus usable CPUs.
+func (j jobsSpec) of(cpus int) int {
+	if j.percent > 0 {
+		return max(1, int(float64(cpus)*j.percent/100))
+	}
+	return j.n
+}
+
+// parseSuccessCodes reads --success-codes: exit values separated by commas.
+func parseSuccessCodes(s string) (map[int]bool, error) {
+	codes := map[int]bool{}
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 || n > 255 {
+			return nil, usagef("--success-codes %q: give exit values from 0 to 255 separated by commas, e.g. 0,1", s)
+		}
+		codes[n] = true
+	}
+	return codes, nil
+}
+
+// parseHalt reads --halt.
+func parseHalt(s string) (exchange.Halt, error) {
+	h, err := exchange.ParseHalt(s)
+	if err != nil {
+		return h, usagef("--halt %q: give never, or now|soon,fail|success|done=N (N a count or a percentage like 10%%)", s)
+	}
+	return h, nil
+}
+
+// parseDelim reads -d.
+func parseDelim(s string) (byte, error) {
+	d, err := records.ParseDelim(s)
+	if err != nil {
+		return 0, usagef("%s", wordError(err))
+	}
+	return d, nil
+}
+
+// parseColsep reads --colsep: a regular expression matching at least one
+// character.
+func parseColsep(s string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return nil, usagef("--colsep %q is not a valid regular expression: %v", s, unwrapRegexp(err))
+	}
+	if re.MatchString("") {
+		return nil, usagef("--colsep %q matches the empty string; give a separator that matches at least one character", s)
+	}
+	return re, nil
+}
+
+// unwrapRegexp says what is wrong with a regular expression without the
+// package's "error parsing regexp" preamble.
+func unwrapRegexp(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s: `%s`", se.Code, se.Expr)
+	}
+	return err.Error()
+}
+
+// header is --header as given: ":" (the first record names the fields) or,
+// in pipe mode, a number of lines.
+type header struct {
+	text  string
+	names bool
+	lines int // -1 when not a number of lines
+}
+
+func parseHeader(s string) (header, error) {
+	if s == ":" {
+		return header{text: s, names: true}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		n = -1
+	}
+	return header{text: s, lines: n}, nil
+}
+
+// parseSize reads a byte count with an optional unit: K, M, G, T for powers
+// of 1024 and k, m, g, t for powers of 1000, as GNU parallel's --block.
+func parseSize(s string) (int64, error) {
+	bad := usagef("--block %q: give a size in bytes, 1 or more, with an optional K, M or G (powers of 1024; k, m, g for powers of 1000), e.g. --block 10M", s)
+	mult, num := int64(1), s
+	if n := len(num); n > 0 {
+		if i := strings.IndexByte("KMGT", num[n-1]); i >= 0 {
+			mult, num = int64(1)<<(10*(i+1)), num[:n-1]
+		} else if i := strings.IndexByte("kmgt", num[n-1]); i >= 0 {
+			mult, num = 1, num[:n-1]
+			for range i + 1 {
+				mult *= 1000
+			}
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 || f*float64(mult) > 1<<50 || int64(f*float64(mult)) < 1 {
+		return 0, bad
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// parseProtocol reads --reuse-protocol.
+func parseProtocol(s string) (reuse.Protocol, error) {
+	p, err := reuse.ParseProtocol(s)
+	if err != nil {
+		return p, usagef("--reuse-protocol %q: give line, null or json", s)
+	}
+	return p, nil
+}
+
+// shard is --shard K/N.
+type shard struct{ k, n int }
+
+func parseShard(s string) (shard, error) {
+	k, n, err := slurm.ParseShard(s)
+	if err != nil {
+		return shard{}, usagef("%s", wordError(err))
+	}
+	return shard{k, n}, nil
+}

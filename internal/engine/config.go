@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/hosts"
+	"github.com/parmap/parmap/internal/jobserver"
+	"github.com/parmap/parmap/internal/progress"
+	"github.com/parmap/parmap/internal/records"
+	"github.com/parmap/parmap/internal/slurm"
+	"github.com/parmap/parmap/internal/template"
+	"github.com/parmap/parmap/pmap"
+	"github.com/parmap/parmap/reuse"
+)
+
+// Config is one run, settled: every option checked and every value derived
+// from others (the job count after Slurm, the hosts and make's jobserver;
+// the slots -X spreads its last records over) computed once by whoever
+// built it. Run reads it and never changes it; one Config may drive several
+// runs.
+type Config struct {
+	// Sources are where the records come from, in order; Records says how
+	// they are read (separator, fields, -n, -X, --header, --link).
+	Sources []records.Source
+	Records records.Options
+	// Template is the command run for each record (for each worker with
+	// Reuse).
+	Template *template.Template
+	// Env is the environment jobs inherit, before the variables each job
+	// gets of its own (PARMAP_SEQ, PARMAP_SLOT, and MAKEFLAGS when the run
+	// serves a jobserver).
+	Env []string
+
+	// Jobs is the number of job slots: at most that many jobs at once.
+	// 0 means as many as there are records, up to exchange.MaxUnlimited.
+	Jobs int
+	// DryRun expands every command and prints it instead of running it.
+	DryRun bool
+	// Success lists the exit values that count as success; nil means 0.
+	Success map[int]bool
+	// KillAfter is how long a stopped job gets before SIGKILL (a timeout,
+	// SIGINT, SIGTERM); 0 means channel.DefaultGrace.
+	KillAfter time.Duration
+	// Timeout, Retries, RetryDelay, Delay and Halt are as in
+	// exchange.Options.
+	Timeout    time.Duration
+	Retries    int
+	RetryDelay time.Duration
+	Delay      time.Duration
+	Halt       exchange.Halt
+
+	// KeepOrder writes outputs in input order (a Map) rather than as jobs
+	// finish (a Queue).
+	KeepOrder bool
+	// Mode is how a job's output reaches the run's output.
+	Mode pmap.Mode
+	// Tag prefixes each output line with TagText expanded for the job, or
+	// with the record's values when TagText is nil (and a TAB).
+	Tag     bool
+	TagText *template.Text
+	// Results, when set, is a directory where each job's output is also
+	// saved. JSON prints one JSON line per job instead of its output.
+	Results string
+	JSON    bool
+	// Joblog, when set, is the job log; Resume skips the jobs it shows
+	// succeeded and appends to it.
+	Joblog string
+	Resume bool
+	// TmpDir is where output is captured and spilled ("" for $TMPDIR).
+	TmpDir string
+	// Progress is how progress is shown on the run's stderr.
+	Progress progress.Options
+
+	// Pipe, when set, feeds blocks of the input to the jobs' stdin.
+	Pipe *Pipe
+	// Reuse, when set, runs the command as Jobs long-lived workers.
+	Reuse *Reuse
+	// Hosts, when set, runs the jobs on these hosts over ssh.
+	Hosts *Hosts
+	// Slurm, when set, runs each job as a job step of this allocation.
+	Slurm *slurm.Alloc
+	// Shard, when N > 0, runs only the jobs n with (n-1) mod N = K.
+	Shard Shard
+	// Make is the run's part in GNU make's jobserver.
+	Make Make
+}
+
+// Pipe is pipe mode (--pipe, --pipepart).
+type Pipe struct {
+	// File is the input file; "" for standard input.
+	File string
+	// Ranges has each job read its own byte range of File (--pipepart).
+	Ranges bool
+	// Block is the size blocks are cut at, in bytes.
+	Block int64
+	// Header is the number of records repeated at the head of every block.
+	Header int
+}
+
+// Reuse is the long-lived workers' settings (--reuse).
+type Reuse struct {
+	Protocol   reuse.Protocol
+	Window     int // records in flight per worker, at least 1
+	MaxRecords int // records per worker before it is replaced; 0 for no limit
+	// Line is the worker's command line (for slot 1): the job log's Command
+	// for a record is Line and the record, quoted, and --resume matches by it.
+	Line string
+}
+
+// Hosts is the ssh hosts jobs run on (-S).
+type Hosts struct {
+	// List is the hosts, each with its number of slots settled (none 0).
+	List []hosts.Host
+	// SSH is the ssh command; nil for ssh.
+	SSH []string
+}
+
+// Shard is one share of the jobs: those numbered n with (n-1) mod N = K.
+// The zero Shard is every job.
+type Shard struct{ K, N int }
+
+// In reports whether job seq is in the shard.
+func (s Shard) In(seq int64) bool { return slurm.InShard(seq, s.K, s.N) }
+
+// Make is the run's part in GNU make's jobserver.
+type Make struct {
+	// Join is the jobserver of the make parmap runs under, whose slots the
+	// jobs take; its Style is StyleNone when there is none.
+	Join jobserver.Auth
+	// Serve serves a jobserver of Jobs slots to the jobs, so that a make
+	// or parmap they run shares the budget (--jobserver).
+	Serve bool
+	// Makeflags is MAKEFLAGS as parmap found it, the base of the one the
+	// jobs get when it serves a jobserver.
+	Makeflags string
+}

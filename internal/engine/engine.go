@@ -1,0 +1,240 @@
+// Package engine runs one parmap run, driven by a Config, without knowing
+// the command line: the CLI, a detached supervisor and a cluster agent call
+// Run alike. A record goes one way through it:
+//
+//	records.Reader ──▶ job (a task) ──▶ tasks (bounded queue)
+//	                                      │
+//	                                      ▼
+//	exchange.Exchange: a job slot ──▶ job.Spec (template.Expand; output wired)
+//	                                      │
+//	                                      ▼
+//	channel.Start ── the child runs ──▶ channel.Result
+//	                                      │
+//	                                      ▼
+//	run.done (job log, --results, the job's output form) ──▶ pmap Map (-k) | Queue
+//	                                      │
+//	                                      ▼
+//	run.emit ──▶ pmap.Output ──▶ stdout, stderr
+//
+// With Reuse, reuse.Pool's workers stand in for the per-record channels
+// (runReuse); with Pipe, blocks of the input stand in for the records.
+//
+// Nothing here prints a word of its own: what the user should be told is
+// a Notice, or a typed error in the Summary, and the caller words it.
+package engine
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/joblog"
+	"github.com/parmap/parmap/internal/progress"
+	"github.com/parmap/parmap/internal/records"
+	"github.com/parmap/parmap/internal/results"
+	"github.com/parmap/parmap/internal/slurm"
+	"github.com/parmap/parmap/pmap"
+)
+
+// Streams are what a run reads and writes besides its files.
+type Streams struct {
+	// Stdin is read for records (or blocks) when a source is standard input.
+	Stdin io.Reader
+	// Stdout and Stderr are the run's output; jobs may be handed them
+	// directly (-u, and -k for the job whose turn it is).
+	Stdout, Stderr *os.File
+	// Signals delivers the signals the run acts on (SIGINT, SIGTERM,
+	// SIGHUP, SIGTSTP, SIGCONT); nil for none.
+	Signals <-chan os.Signal
+	// Word turns a Notice into the line written to Stderr between jobs'
+	// output, "" for none. nil says nothing.
+	Word func(Notice) string
+}
+
+// Summary is what a run came to.
+type Summary struct {
+	Done, Failed int64 // jobs (records, with Reuse) finished, and of those, failed
+	// Signal is the SIGINT or SIGTERM that stopped the run, 0 when none.
+	Signal syscall.Signal
+	// Halted is true when the halt policy stopped the run; HaltExit is the
+	// exit value of the job that triggered it.
+	Halted   bool
+	HaltExit int
+	// Err is why the run could not start (an input, file, jobserver or
+	// host it needs) or gave up (ErrHostsDown; the workers' failure).
+	Err error
+	// InputErr is reading the records failed part way.
+	InputErr error
+	// OutputErr is the first error writing to Stdout (syscall.EPIPE for a
+	// closed pipe); the run stopped its jobs on it.
+	OutputErr error
+}
+
+// outputBudget bounds the bytes of finished jobs' output held in memory while
+// waiting for their turn; beyond it they spill to a temporary file.
+const outputBudget = 4 << 20
+
+// maxHeldCaptures bounds the capture pairs held by waiting outputs (two
+// file descriptors each); beyond it, waiting output moves into buffers.
+const maxHeldCaptures = 256
+
+// run is the state of one run shared by its jobs.
+type run struct {
+	cfg   *Config
+	st    Streams
+	out   *pmap.Output
+	bar   *progress.Progress
+	env   []string  // Config.Env without the per-job variables, and with a served MAKEFLAGS
+	paths sync.Map // program name → path found in PATH
+
+	records *records.Reader // the records, without Pipe
+	blocks  *blockSource    // the blocks, with Pipe
+	make    *makeJobs
+	remote  *remote         // -S; nil without it
+	log     *joblog.Log     // nil without a job log
+	skip    map[string]bool // Resume: command lines that already succeeded
+	dir     *results.Dir    // nil without --results
+
+	// Set by runJobs:
+	budget   *pmap.Budget
+	captures *pmap.CapturePool // Group mode; nil otherwise
+	order    pmap.Orderer[*job]
+	// due reports whether job seq's output is due next (KeepOrder), so
+	// that the job may write to the run's output directly; nil for never.
+	due func(seq int64) bool
+}
+
+// Run runs cfg to its end, a signal (st.Signals) or ctx, and returns once
+// every job it started has ended and every file it opened is closed.
+func Run(ctx context.Context, cfg *Config, st Streams) Summary {
+	r, err := open(ctx, cfg, st)
+	if err != nil {
+		return Summary{Err: err}
+	}
+	defer r.close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A failed write to stdout stops the run: its output has nowhere to go.
+	r.out = pmap.NewOutput(st.Stdout, st.Stderr, func(error) { cancel() })
+	r.bar = progress.New(st.Stderr, cfg.Progress)
+	var sum Summary
+	if cfg.Reuse != nil {
+		sum = r.runReuse(ctx)
+	} else {
+		sum = r.runJobs(ctx)
+	}
+	sum.OutputErr = r.out.Err()
+	return sum
+}
+
+// open opens what the run reads from and writes to besides its streams, in
+// the order their errors are reported: the input, make's jobserver, the
+// hosts, the job log, the results directory.
+func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
+	r = &run{cfg: cfg, st: st}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
+	if cfg.Pipe != nil {
+		r.blocks, err = openBlocks(cfg.Pipe, cfg.Records.Delim, st.Stdin)
+	} else {
+		r.records, err = records.Open(cfg.Sources, st.Stdin, cfg.Records)
+	}
+	if err != nil {
+		return r, err
+	}
+	if r.make, err = openMakeJobs(cfg); err != nil {
+		return r, err
+	}
+	r.env = baseEnv(cfg.Env, r.make.env)
+	if cfg.Hosts != nil && !cfg.DryRun {
+		if r.remote, err = openRemote(ctx, cfg.Hosts, r.notify); err != nil {
+			return r, err
+		}
+	}
+	if cfg.Joblog != "" && !cfg.DryRun {
+		if cfg.Resume {
+			if r.skip, err = joblog.Succeeded(cfg.Joblog); err != nil {
+				return r, &JoblogError{Path: cfg.Joblog, Err: err}
+			}
+		}
+		if r.log, err = joblog.Open(cfg.Joblog, cfg.Resume); err != nil {
+			return r, &JoblogError{Path: cfg.Joblog, Err: err}
+		}
+	}
+	if cfg.Results != "" && !cfg.DryRun {
+		if r.dir, err = results.OpenDir(cfg.Results); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// close releases what open opened. Every slot taken from make goes back.
+func (r *run) close() {
+	if r.log != nil {
+		r.log.Close()
+	}
+	if r.remote != nil {
+		r.remote.close()
+	}
+	if r.make != nil {
+		r.make.close()
+	}
+	if r.blocks != nil {
+		r.blocks.close()
+	}
+	if r.records != nil {
+		// The reader goroutine may still be blocked reading endless
+		// input; closing does not wait for it.
+		r.records.Close()
+	}
+}
+
+// notify tells the user n, between jobs' output once there is output.
+func (r *run) notify(n Notice) {
+	if r.st.Word == nil {
+		return
+	}
+	line := r.st.Word(n)
+	if line == "" {
+		return
+	}
+	if r.out != nil {
+		r.out.Message(line)
+		return
+	}
+	io.WriteString(r.st.Stderr, line+"\n")
+}
+
+// exchangeOptions are the scheduler's settings for this run.
+func (r *run) exchangeOptions() exchange.Options {
+	cfg := r.cfg
+	opt := exchange.Options{
+		Jobs:       cfg.Jobs,
+		KillAfter:  cfg.KillAfter,
+		Success:    cfg.Success,
+		Signals:    r.st.Signals,
+		DryRun:     cfg.DryRun,
+		Timeout:    cfg.Timeout,
+		Retries:    cfg.Retries,
+		RetryDelay: cfg.RetryDelay,
+		Delay:      cfg.Delay,
+		Halt:       cfg.Halt,
+	}
+	if r.make.client != nil {
+		opt.Tokens = r.make
+	}
+	if cfg.Slurm != nil {
+		opt.StopSignal = slurm.StopSignal
+	}
+	if r.remote != nil {
+		r.remote.exchangeOptions(&opt, r.notify)
+	}
+	return opt
+}

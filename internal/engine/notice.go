@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"errors"
+	"syscall"
+	"time"
+
+)
+
+// NoticeKind says what a Notice is about.
+type NoticeKind int
+
+const (
+	// JobError: job Seq could not be made or started, or failed to run
+	// (Err).
+	JobError NoticeKind = iota
+	// JobTimedOut: job Seq ran past Timeout and was stopped with Signal.
+	JobTimedOut
+	// JobOutputLost: job Seq's captured output could not be read back (Err).
+	JobOutputLost
+	// JobResultsFailed: job Seq's --results files or JSON line could not be
+	// made (Err).
+	JobResultsFailed
+	// JoblogFailed: a line of the job log could not be written (Err).
+	JoblogFailed
+	// RecordFailed: record Seq, sent to a reused worker, failed (Err).
+	RecordFailed
+	// WorkerEvent: something about a reused worker (Worker).
+	WorkerEvent
+	// HostUnreachable: a host could not be reached at the start; no jobs
+	// go there (Err, a *hosts.HostError).
+	HostUnreachable
+	// HostDown: Host failed during the run (ssh's exit 255 and no answer);
+	// its jobs go to the other hosts.
+	HostDown
+)
+
+// Notice is something that happened during a run that its user should be
+// told, as facts; the caller words it (Streams.Word).
+type Notice struct {
+	Kind    NoticeKind
+	Seq     int64 // the job or record
+	Err     error
+	Timeout time.Duration
+	Signal  syscall.Signal
+	Host    string
+	Worker  any // TODO: reuse.Notice
+}
+
+// ErrNoHosts is a run none of whose hosts could be reached.
+var ErrNoHosts = errors.New("no host can be reached")
+
+// ErrHostsDown is a run that stopped because every host failed; the jobs left
+// were not run.
+var ErrHostsDown = errors.New("every host failed; the jobs left were not run")
+
+// InputError is pipe mode's input file that could not be opened or read.
+type InputError struct {
+	Path   string
+	Ranges bool // read by byte ranges (--pipepart)
+	Header bool // while reading the header records
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	s := e.Path + ": "
+	if e.Header {
+		s += "reading its header: "
+	}
+	return s + e.Err.Error()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ReadError is input that failed part way through pipe mode.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "reading the input: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// JoblogError is a job log that could not be read (for Resume) or opened.
+type JoblogError struct {
+	Path string
+	Err  error
+}
+
+func (e *JoblogError) Error() string { return "job log " + e.Path + ": " + e.Err.Error() }
+func (e *JoblogError) Unwrap() error { return e.Err }
+
+// JobserverError is a jobserver the run could not serve or join.
+type JobserverError struct {
+	Serve bool // serving one (Make.Serve); else joining make's
+	Err   error
+}
+
+func (e *JobserverError) Error() string { return "jobserver: " + e.Err.Error() }
+func (e *JobserverError) Unwrap() error { return e.Err }

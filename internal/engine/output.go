@@ -1,0 +1,280 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/joblog"
+	"github.com/parmap/parmap/internal/results"
+	"github.com/parmap/parmap/pmap"
+)
+
+// form says where a job's output is, and so what emit does in its turn.
+type form int
+
+const (
+	// skipped: nothing to write. Another shard's job, one Resume found
+	// done, or one whose command could not be made; it only keeps its
+	// place in the order.
+	skipped form = iota
+	// dryRun: the command line is the output (--dry-run).
+	dryRun
+	// live: written to the run's output by the job itself while it ran
+	// (-u, or -k when its turn had come as it started).
+	live
+	// lines: passed on a line at a time while it ran (--line-buffer).
+	lines
+	// captured: in its slot's capture files, while it runs and when its
+	// turn has come as it ends.
+	captured
+	// held: in a capture Pair taken from its slot, waiting for its turn.
+	held
+	// buffered: moved into Buffers (memory up to the budget, then the spill
+	// file), waiting for its turn.
+	buffered
+	// jsonLine: one JSON line stands in for the output (--json).
+	jsonLine
+)
+
+// output is a job's output in its form.
+type output struct {
+	form           form
+	pair           pmap.Pair    // captured, held
+	stdout, stderr *pmap.Buffer // buffered
+	json           []byte       // jsonLine
+	tag            string       // line prefix, "" for none: captured, held, buffered
+}
+
+// wireOutput points the job's stdout and stderr where its output goes while
+// it runs, by the run's output mode.
+func (j *job) wireOutput(spec *channel.Spec, slot int) error {
+	r := j.r
+	switch r.cfg.Mode {
+	case pmap.Group:
+		if r.due != nil && r.due(j.rec.Seq) {
+			// Every earlier job's output is out and no later one can go
+			// before this one's: it may write to the run's output itself.
+			j.out = output{form: live}
+			spec.Stdout, spec.Stderr = r.st.Stdout, r.st.Stderr
+			return nil
+		}
+		pair, err := r.captures.Slot(slot)
+		if err != nil {
+			return &CaptureError{Err: err}
+		}
+		j.out = output{form: captured, pair: pair}
+		spec.Stdout, spec.Stderr = pair.Stdout.File(), pair.Stderr.File()
+	case pmap.LineBuffer:
+		tag := r.tag(j, slot)
+		j.lines = [2]*pmap.LineWriter{r.out.Lines(tag, false), r.out.Lines(tag, true)}
+		j.out = output{form: lines}
+		spec.Stdout, spec.Stderr = j.lines[0], j.lines[1]
+	case pmap.Ungroup:
+		j.out = output{form: live}
+		spec.Stdout, spec.Stderr = r.st.Stdout, r.st.Stderr
+	}
+	return nil
+}
+
+// CaptureError is a job whose output could not be captured: no capture
+// file could be made in the temporary directory.
+type CaptureError struct{ Err error }
+
+func (e *CaptureError) Error() string { return "capturing output: " + e.Err.Error() }
+func (e *CaptureError) Unwrap() error { return e.Err }
+
+// tag returns the prefix of the job's output lines, "" for none.
+func (r *run) tag(j *job, slot int) string {
+	switch {
+	case !r.cfg.Tag:
+		return ""
+	case r.cfg.TagText != nil:
+		return r.cfg.TagText.Expand(&j.rec, slot)
+	}
+	return strings.Join(j.rec.Values, " ")
+}
+
+// done receives a finished job from the exchange: it logs it, saves its
+// results, settles its output's form and hands it to the order.
+func (r *run) done(t exchange.Task, slot int, res channel.Result) {
+	j := t.(*job)
+	cfg := r.cfg
+	if j.filter != nil {
+		j.filter.Flush()
+		j.filter = nil
+	}
+	if j.release != nil {
+		j.release()
+		j.feed, j.release = nil, nil
+	}
+	j.closeLines()
+	switch {
+	case res.Err != nil:
+		r.notify(Notice{Kind: JobError, Seq: j.rec.Seq, Err: res.Err})
+	case res.TimedOut:
+		r.notify(Notice{Kind: JobTimedOut, Seq: j.rec.Seq, Timeout: cfg.Timeout, Signal: res.Signal})
+	}
+	if cfg.DryRun {
+		if res.Err == nil {
+			j.out.form = dryRun
+		}
+		r.bar.Done(false)
+		r.order.Put(j.rec.Seq, j)
+		return
+	}
+	defer r.bar.Done(res.Failed(cfg.Success))
+	if res.Err != nil && j.out.form != captured {
+		j.out.form = skipped // its command could not be made
+	}
+	if r.log != nil {
+		r.logJob(j, res)
+	}
+	// --results and --json (Group mode only) record every job, one whose
+	// command could not be made too.
+	if (r.dir != nil || cfg.JSON) && r.record(j, res) {
+		r.order.Put(j.rec.Seq, j) // the JSON line stands in for the output
+		return
+	}
+	if j.out.form != captured {
+		r.order.Put(j.rec.Seq, j)
+		return
+	}
+	j.out.tag = r.tag(j, slot)
+	// If it is the job's turn now, its output goes out straight from the
+	// capture files. Otherwise the job keeps the files as its waiting
+	// output, or, with too many held or a process of the job still alive,
+	// its output moves into buffers; either way the slot is free for its
+	// next job.
+	if !res.Lingering {
+		if r.order.TryPut(j.rec.Seq, j) {
+			return
+		}
+		if pair, ok := r.captures.Hold(slot); ok {
+			j.out.form, j.out.pair = held, pair
+			r.order.Put(j.rec.Seq, j)
+			return
+		}
+	}
+	r.collect(j, slot, res.Lingering)
+	r.order.Put(j.rec.Seq, j)
+}
+
+// collect moves the output a job left in its slot's capture files into
+// buffers of its own, freeing the files for the slot's next job. When a
+// process of the job still lives (a background child), the slot gets new
+// files so that nothing it writes later reaches another job's output.
+func (r *run) collect(j *job, slot int, lingering bool) {
+	o := &j.out
+	o.stdout, o.stderr = pmap.NewBuffer(r.budget), pmap.NewBuffer(r.budget)
+	for i, c := range [2]*pmap.Capture{o.pair.Stdout, o.pair.Stderr} {
+		b := [2]*pmap.Buffer{o.stdout, o.stderr}[i]
+		if err := c.Take(b); err != nil {
+			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
+		}
+		b.Seal()
+	}
+	if lingering {
+		if err := r.captures.Renew(slot); err != nil {
+			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
+		}
+	}
+	o.form, o.pair = buffered, pmap.Pair{}
+}
+
+// record saves the job's output under --results and, with --json, makes
+// its line, reading the slot's capture files (nothing, for a job that did
+// not start); it reports whether the line now stands in for the output.
+func (r *run) record(j *job, res channel.Result) bool {
+	pair := j.out.pair
+	rj := results.Job{Seq: j.rec.Seq, Input: j.rec.Values, Command: j.cmd.Line,
+		Exit: res.Exit, Signal: int(res.Signal), Start: res.Start, Runtime: res.Runtime}
+	fail := func(err error) {
+		r.notify(Notice{Kind: JobResultsFailed, Seq: j.rec.Seq, Err: err})
+	}
+	readers := func() bool {
+		if pair.Stdout == nil {
+			return true
+		}
+		var err error
+		if rj.Stdout, err = pair.Stdout.Reader(); err == nil {
+			rj.Stderr, err = pair.Stderr.Reader()
+		}
+		if err != nil {
+			fail(err)
+		}
+		return err == nil
+	}
+	if r.dir != nil && readers() {
+		if err := r.dir.Write(rj); err != nil {
+			fail(err)
+		}
+	}
+	if !r.cfg.JSON || !readers() {
+		return false
+	}
+	line, err := results.JSON(rj)
+	if err != nil {
+		fail(err)
+		return false
+	}
+	if pair.Stdout != nil {
+		pair.Reset()
+	}
+	j.out = output{form: jsonLine, json: line}
+	return true
+}
+
+// logJob appends the job's line to the job log. Receive is the bytes the
+// job wrote, when they were captured.
+func (r *run) logJob(j *job, res channel.Result) {
+	var received int64
+	if j.out.form == captured {
+		received, _ = j.out.pair.Size()
+	}
+	e := joblog.Entry{
+		Seq:     j.rec.Seq,
+		Host:    j.host,
+		Start:   res.Start,
+		Runtime: res.Runtime,
+		Send:    res.Sent,
+		Receive: received,
+		Exitval: res.Exit,
+		Signal:  int(res.Signal),
+		Command: j.cmd.Line,
+	}
+	if e.Host == "" {
+		e.Host = ":"
+	}
+	if res.Signal != 0 {
+		e.Exitval = 0 // as GNU parallel logs a job killed by a signal
+	}
+	if err := r.log.Write(e); err != nil {
+		r.notify(Notice{Kind: JoblogFailed, Seq: j.rec.Seq, Err: err})
+	}
+}
+
+// emit writes a job's output; the Map or Queue calls it in output order.
+func (r *run) emit(j *job) {
+	o := &j.out
+	switch o.form {
+	case skipped, live, lines:
+		// Nothing to write, or it is out already.
+	case dryRun:
+		r.out.Stdout([]byte(j.cmd.Line + "\n"))
+	case jsonLine:
+		r.out.Stdout(o.json)
+	case captured, held:
+		if err := r.out.WriteCaptured(o.tag, o.pair.Stdout, o.pair.Stderr); err != nil {
+			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
+		}
+		if o.form == held {
+			r.captures.Release(o.pair)
+		}
+	case buffered:
+		r.out.WriteJob(o.tag, o.stdout, o.stderr)
+		o.stdout.Release()
+		o.stderr.Release()
+	}
+	*o = output{}
+}
