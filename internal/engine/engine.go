@@ -87,7 +87,7 @@ type run struct {
 	st    Streams
 	out   *pmap.Output
 	bar   *progress.Progress
-	env   []string  // Config.Env without the per-job variables, and with a served MAKEFLAGS
+	env   []string // Config.Env without the per-job variables, and with a served MAKEFLAGS
 	paths sync.Map // program name → path found in PATH
 
 	records *records.Reader // the records, without Pipe

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"syscall"
 	"time"
-
 )
 
 // NoticeKind says what a Notice is about.
