@@ -74,7 +74,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "tagstring", Category: catOutput, Usage: "prefix each output line with `STR` (replacement strings expanded) and a TAB"},
 		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input}"},
 		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, stdout, stderr"},
-		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every few seconds when stderr is not a terminal)"},
+		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every 5 s, or every $PARMAP_BAR_INTERVAL, when stderr is not a terminal)"},
 		&cli.BoolFlag{Name: "progress", Category: catOutput, Usage: "show GNU parallel's progress display on stderr: jobs running/completed and average seconds per job"},
 		&cli.BoolFlag{Name: "eta", Category: catOutput, Usage: "as --progress, led by the estimated time left, jobs left and average seconds per job"},
 		&cli.BoolFlag{Name: "no-bar", Category: catOutput, Usage: "never show the progress bar"},
