@@ -21,7 +21,7 @@ func (p *plan) parseCluster(c *cli.Context) error {
 	var err error
 	if c.IsSet("shard") {
 		if p.cluster.shardK, p.cluster.shardN, err = slurm.ParseShard(c.String("shard")); err != nil {
-			return usagef("%v", err)
+			return usagef("%s", wordError(err))
 		}
 	}
 	if !c.Bool("slurm") {
@@ -34,14 +34,14 @@ func (p *plan) parseCluster(c *cli.Context) error {
 		return usagef("--reuse runs its workers on this machine; drop --slurm")
 	}
 	if p.cluster.alloc, err = slurm.FromEnv(os.Getenv); err != nil {
-		return usagef("%v", err)
+		return usagef("%s", wordError(err))
 	}
 	if !p.jobsSet {
 		p.jobs = p.cluster.alloc.Tasks
 	}
 	if !c.IsSet("shard") {
 		if p.cluster.shardK, p.cluster.shardN, err = p.cluster.alloc.ArrayShard(); err != nil {
-			return usagef("%v", err)
+			return usagef("%s", wordError(err))
 		}
 	}
 	return nil

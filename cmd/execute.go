@@ -112,7 +112,7 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 		r, err = records.Open(p.sources, stdin, p.recordOpt)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(wordError(withSources(err, p.sourceFlags))))
 		return exitError
 	}
 	if blockSrc != nil {
@@ -166,7 +166,7 @@ func (p *plan) execute(stdin io.Reader, stdout, stderr *os.File) int {
 
 	if p.results != "" && !p.dryRun {
 		if s.dir, err = results.OpenDir(p.results); err != nil {
-			fmt.Fprintf(stderr, "parmap: %s\n", oneLine(err.Error()))
+			fmt.Fprintf(stderr, "parmap: %s\n", oneLine(wordError(err)))
 			return exitError
 		}
 	}
@@ -282,7 +282,7 @@ func (s *session) status(sig syscall.Signal, readErr *error, halted bool, haltEx
 		fmt.Fprintf(s.stderr, "parmap: writing output: %s\n", oneLine(s.out.Err().Error()))
 		return exitError
 	case readErr != nil:
-		fmt.Fprintf(s.stderr, "parmap: %s\n", oneLine((*readErr).Error()))
+		fmt.Fprintf(s.stderr, "parmap: %s\n", oneLine(wordError(withSources(*readErr, s.plan.sourceFlags))))
 		return exitError
 	case halted:
 		// GNU parallel: the exit status of the job that triggered the halt.
@@ -552,7 +552,7 @@ func (s *session) done(t exchange.Task, slot int, res channel.Result) {
 	}
 	switch {
 	case res.Err != nil:
-		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(res.Err.Error())))
+		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(wordError(res.Err))))
 	case res.TimedOut:
 		s.out.Message(fmt.Sprintf("parmap: job %d: stopped after --timeout %v (%v)", j.rec.Seq, s.plan.control.Timeout, res.Signal))
 	}
@@ -611,7 +611,7 @@ func (s *session) record(j *job, slot int, res channel.Result) {
 	rj := results.Job{Seq: j.rec.Seq, Input: j.rec.Values, Command: j.cmd.Line,
 		Exit: res.Exit, Signal: int(res.Signal), Start: res.Start, Runtime: res.Runtime}
 	fail := func(err error) {
-		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(err.Error())))
+		s.out.Message(fmt.Sprintf("parmap: job %d: %s", j.rec.Seq, oneLine(wordError(err))))
 	}
 	readers := func() bool {
 		var err error

@@ -48,6 +48,10 @@ type plan struct {
 	cluster   clusterOptions
 	jobsSet   bool // -j was given
 	serveJobs bool // --jobserver
+
+	// sourceFlags is the option that gave each of sources, for wordError:
+	// "-a", "::::", or "" (standard input, a ::: list).
+	sourceFlags []string
 }
 
 // barMode says whether and how progress is shown.
@@ -68,15 +72,17 @@ const xargsBudget = 128*1024 - 4096
 // newPlan checks the options and the command line after them.
 func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	p := &plan{killAfter: 2 * time.Second}
-	command, sources, err := splitTail(tail)
+	command, sources, flags, err := splitTail(tail)
 	if err != nil {
 		return nil, err
 	}
 	p.command = command
 	for _, f := range c.StringSlice("arg-file") {
-		p.sources = append(p.sources, records.File(f).WithFlag("-a"))
+		p.sources = append(p.sources, records.File(f))
+		p.sourceFlags = append(p.sourceFlags, "-a")
 	}
 	p.sources = append(p.sources, sources...)
+	p.sourceFlags = append(p.sourceFlags, flags...)
 	if len(p.sources) == 0 {
 		p.sources = []records.Source{records.Stdin()}
 	}
@@ -94,7 +100,7 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {
-			return nil, usagef("%v", err)
+			return nil, usagef("%s", wordError(err))
 		}
 	}
 	if p.tmpl, err = template.Parse(p.command, topt); err != nil {
@@ -167,8 +173,9 @@ func newPlan(c *cli.Context, tail []string) (*plan, error) {
 	return p, nil
 }
 
-// splitTail separates the command from the ::: and :::: record lists.
-func splitTail(tail []string) (command []string, sources []records.Source, err error) {
+// splitTail separates the command from the ::: and :::: record lists; flags
+// says which of ::: and :::: gave each source ("" and "::::").
+func splitTail(tail []string) (command []string, sources []records.Source, flags []string, err error) {
 	i := 0
 	for i < len(tail) && tail[i] != ":::" && tail[i] != "::::" {
 		i++
@@ -183,20 +190,22 @@ func splitTail(tail []string) (command []string, sources []records.Source, err e
 		group := tail[i+1 : j]
 		if sep == ":::" {
 			if len(group) == 0 {
-				return nil, nil, usagef("::: needs at least one value after it")
+				return nil, nil, nil, usagef("::: needs at least one value after it")
 			}
 			sources = append(sources, records.List(group))
+			flags = append(flags, "")
 		} else {
 			if len(group) == 0 {
-				return nil, nil, usagef(":::: needs at least one file after it")
+				return nil, nil, nil, usagef(":::: needs at least one file after it")
 			}
 			for _, f := range group {
-				sources = append(sources, records.File(f).WithFlag("::::"))
+				sources = append(sources, records.File(f))
+				flags = append(flags, "::::")
 			}
 		}
 		i = j
 	}
-	return command, sources, nil
+	return command, sources, flags, nil
 }
 
 func (p *plan) parseRecordOptions(c *cli.Context) error {
@@ -210,7 +219,7 @@ func (p *plan) parseRecordOptions(c *cli.Context) error {
 		}
 		d, err := records.ParseDelim(c.String("delimiter"))
 		if err != nil {
-			return usagef("%v", err)
+			return usagef("%s", wordError(err))
 		}
 		o.Delim = d
 	}

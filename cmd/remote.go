@@ -25,14 +25,14 @@ func (p *plan) parseRemote(c *cli.Context) error {
 	for _, spec := range c.StringSlice("sshlogin") {
 		hs, err := hosts.Parse(spec)
 		if err != nil {
-			return usagef("%v", err)
+			return usagef("%s", wordError(err))
 		}
 		all = append(all, hs...)
 	}
 	for _, f := range c.StringSlice("sshloginfile") {
 		hs, err := hosts.ParseFile(f)
 		if err != nil {
-			return usagef("%v", err)
+			return usagef("%s", wordError(err))
 		}
 		all = append(all, hs...)
 	}
@@ -77,7 +77,7 @@ func (p *plan) openRemote(ctx context.Context, warn func(string)) (*remote, erro
 	rm := &remote{runner: r}
 	for i, err := range r.Open(ctx, p.remote.hosts) {
 		if err != nil {
-			warn(fmt.Sprintf("parmap: %s; no jobs go there", oneLine(err.Error())))
+			warn(fmt.Sprintf("parmap: %s; no jobs go there", oneLine(wordError(err))))
 			continue
 		}
 		rm.hosts = append(rm.hosts, p.remote.hosts[i])

@@ -91,7 +91,7 @@ func (p *plan) parseReuse(c *cli.Context) error {
 	}
 	cmd, err := p.tmpl.Expand(&records.Record{}, 1)
 	if err != nil {
-		return usagef("%v", err)
+		return usagef("%s", wordError(err))
 	}
 	p.reuse.line = cmd.Line
 	return nil
