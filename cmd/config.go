@@ -52,13 +52,24 @@ type builder struct {
 	warn []string // lines to print before the run, without "parmap: "
 
 	command []string
-	flagOf  []string // the option that gave each source ("-a", "::::", ""), for its errors
+	flagOf  []string // the option that gave each source ("-a", "::::"; "" for stdin and :::), for its errors
 	jobsSet bool     // -j was given
 }
 
-// newConfig checks the options and the command line after them and settles
-// the run's configuration. warnings are said before the run starts.
-func newConfig(c *cli.Context, tail []string, env surroundings) (cfg *engine.Config, warnings []string, err error) {
+// invocation is what the command line asks for: the run's configuration,
+// and what cmd needs to word it.
+type invocation struct {
+	cfg *engine.Config
+	// warnings are said before the run starts.
+	warnings []string
+	// sourceFlags is the option that gave each record source (see
+	// withSources).
+	sourceFlags []string
+}
+
+// newInvocation checks the options and the command line after them and
+// settles the run's configuration.
+func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation, error) {
 	b := &builder{c: c, env: env, cfg: &engine.Config{Env: env.environ}}
 	steps := []func() error{
 		func() error { return b.sources(tail) },
@@ -79,11 +90,11 @@ func newConfig(c *cli.Context, tail []string, env surroundings) (cfg *engine.Con
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	b.progress()
-	return b.cfg, b.warn, nil
+	return &invocation{cfg: b.cfg, warnings: b.warn, sourceFlags: b.flagOf}, nil
 }
 
 // sources reads -a, ::: and :::: (standard input when none is given).
@@ -125,7 +136,7 @@ func splitTail(tail []string) (command []string, sources []records.Source, flagO
 				return nil, nil, nil, usagef("::: needs at least one value after it")
 			}
 			sources = append(sources, records.List(group))
-			flagOf = append(flagOf, ":::")
+			flagOf = append(flagOf, "")
 		} else {
 			if len(group) == 0 {
 				return nil, nil, nil, usagef(":::: needs at least one file after it")

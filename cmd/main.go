@@ -14,8 +14,6 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/parmap/parmap/internal/engine"
 )
 
 // Version is parmap's version, set at build time with -ldflags "-X".
@@ -38,11 +36,11 @@ func Main() int {
 // run is Main with its surroundings passed in.
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	status := 0 // --help, --version and --completion run nothing
-	app := newApp(stdout, stderr, func(cfg *engine.Config, warnings []string) {
-		for _, w := range warnings {
+	app := newApp(stdout, stderr, func(inv *invocation) {
+		for _, w := range inv.warnings {
 			fmt.Fprintf(stderr, "parmap: %s\n", w)
 		}
-		status = execute(cfg, stdin, stdout, stderr)
+		status = execute(inv, stdin, stdout, stderr)
 	})
 	cliArgs, tail, err := splitArgs(args)
 	if err == nil {
@@ -58,7 +56,7 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 
 // newApp builds the cli application; act runs the configuration the
 // arguments make.
-func newApp(stdout, stderr io.Writer, act func(*engine.Config, []string)) *cli.App {
+func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 	return &cli.App{
 		Name:      "parmap",
 		Usage:     "run a command once per input record, many at a time",
@@ -102,11 +100,11 @@ func newApp(stdout, stderr io.Writer, act func(*engine.Config, []string)) *cli.A
 			if shell := c.String("completion"); shell != "" {
 				return writeCompletion(c.App, shell, stdout)
 			}
-			cfg, warnings, err := newConfig(c, c.App.Metadata["tail"].([]string), thisProcess(stdout, stderr))
+			inv, err := newInvocation(c, c.App.Metadata["tail"].([]string), thisProcess(stdout, stderr))
 			if err != nil {
 				return err
 			}
-			act(cfg, warnings)
+			act(inv)
 			return nil
 		},
 	}

@@ -23,7 +23,8 @@ var handledSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP
 
 // execute runs cfg with this process's signals and streams and returns
 // parmap's exit status (or dies of the signal that stopped the run).
-func execute(cfg *engine.Config, stdin, stdout, stderr *os.File) int {
+func execute(inv *invocation, stdin, stdout, stderr *os.File) int {
+	cfg := inv.cfg
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent(cfg))
 	}
@@ -38,7 +39,7 @@ func execute(cfg *engine.Config, stdin, stdout, stderr *os.File) int {
 	})
 	signal.Stop(sigs)
 	signal.Stop(pipes)
-	return outcome(sum, stderr)
+	return outcome(sum, inv.sourceFlags, stderr)
 }
 
 // gcPercent is the Go collector's goal for a run. parmap's live heap is
@@ -56,7 +57,7 @@ func gcPercent(cfg *engine.Config) int {
 // outcome words how a run ended and returns the exit status: it dies of
 // the signal that stopped the run, reports an error (255), the halting
 // job's exit value, or the count of failed jobs.
-func outcome(sum engine.Summary, stderr *os.File) int {
+func outcome(sum engine.Summary, sourceFlags []string, stderr *os.File) int {
 	say := func(msg string) int {
 		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(msg))
 		return exitError
@@ -67,14 +68,14 @@ func outcome(sum engine.Summary, stderr *os.File) int {
 	case sum.Signal != 0:
 		return dieOf(sum.Signal)
 	case sum.Err != nil:
-		return say(wordRunError(sum.Err))
+		return say(wordRunError(withSources(sum.Err, sourceFlags)))
 	case sum.OutputErr != nil:
 		if errors.Is(sum.OutputErr, syscall.EPIPE) {
 			return dieOf(syscall.SIGPIPE)
 		}
 		return say("writing output: " + sum.OutputErr.Error())
 	case sum.InputErr != nil:
-		return say(wordError(sum.InputErr))
+		return say(wordError(withSources(sum.InputErr, sourceFlags)))
 	case sum.Halted:
 		// GNU parallel: the exit status of the job that triggered the halt.
 		return sum.HaltExit

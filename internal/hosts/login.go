@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -48,32 +49,73 @@ func (h Host) String() string {
 // usage is what every Parse error asks for.
 const usage = "give [N/][user@]host[:port], or : for this machine"
 
+// ErrDashHost is the reason of an EntryError for a host name that starts
+// with -, which ssh would read as an option.
+var ErrDashHost = errors.New("a host cannot start with -")
+
+// ErrNoHosts is the reason of a FileError for a login file without entries.
+var ErrNoHosts = errors.New("no hosts in it; " + usage + ", one per line")
+
+// EntryError is an entry of a login list that cannot be read.
+type EntryError struct {
+	Entry string // the entry, without the spaces around it
+	File  string // the login file it is in; "" for an entry given to Parse
+	Line  int    // its line in File, from 1; 0 for Parse
+	Err   error  // what is wrong and what to write instead; ErrDashHost for a name that starts with -
+}
+
+func (e *EntryError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("login %q: %v", e.Entry, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: login %q: %v", e.File, e.Line, e.Entry, e.Err)
+}
+
+func (e *EntryError) Unwrap() error { return e.Err }
+
+// FileError is a login file that cannot be read, or that has no entries
+// (Err is ErrNoHosts).
+type FileError struct {
+	Path string // the file as given to ParseFile
+	Err  error  // the system's error, or ErrNoHosts
+}
+
+func (e *FileError) Error() string {
+	if errors.Is(e.Err, ErrNoHosts) {
+		return "login file " + e.Path + ": " + e.Err.Error()
+	}
+	return "login file: " + e.Err.Error()
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
 // Parse reads the value of -S / --sshlogin: comma-separated entries
 // [N/][user@]host[:port], where host may be an ssh_config alias or an address
 // ([v6addr] with a port), and ":" (or N/:) is this machine. Spaces around an
 // entry are ignored; an empty entry is an error. Duplicates are merged as
-// Merge does. An error is one line naming the entry and what to write
-// instead: -S "3/": give [N/][user@]host[:port], or : for this machine.
+// Merge does. An error is an *EntryError naming the entry and saying what to
+// write instead: login "3/": give [N/][user@]host[:port], or : for this machine.
 func Parse(spec string) ([]Host, error) {
 	var hs []Host
 	for _, e := range strings.Split(spec, ",") {
 		h, err := parseEntry(e)
 		if err != nil {
-			return nil, fmt.Errorf("-S %q: %s", strings.TrimSpace(e), err)
+			return nil, &EntryError{Entry: strings.TrimSpace(e), Err: err}
 		}
 		hs = append(hs, h)
 	}
 	return Merge(hs), nil
 }
 
-// ParseFile reads an --sshloginfile: entries as for Parse, one or more per
-// line (commas allowed). Blank lines are skipped, and so is everything from
-// a # to the end of its line. Duplicates are merged as Merge does. Errors name
-// the file and line: --sshloginfile hosts.txt:3: "3/": give ...
+// ParseFile reads a login file (--sshloginfile): entries as for Parse, one or
+// more per line (commas allowed). Blank lines are skipped, and so is
+// everything from a # to the end of its line. Duplicates are merged as Merge
+// does. An entry that cannot be read is an *EntryError naming the file and
+// line; a file that cannot be read, or that has no entries, a *FileError.
 func ParseFile(path string) ([]Host, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--sshloginfile: %w", err)
+		return nil, &FileError{Path: path, Err: err}
 	}
 	var hs []Host
 	for n, line := range strings.Split(string(data), "\n") {
@@ -86,13 +128,13 @@ func ParseFile(path string) ([]Host, error) {
 		for _, e := range strings.Split(line, ",") {
 			h, err := parseEntry(e)
 			if err != nil {
-				return nil, fmt.Errorf("--sshloginfile %s:%d: %q: %s", path, n+1, strings.TrimSpace(e), err)
+				return nil, &EntryError{Entry: strings.TrimSpace(e), File: path, Line: n + 1, Err: err}
 			}
 			hs = append(hs, h)
 		}
 	}
 	if len(hs) == 0 {
-		return nil, fmt.Errorf("--sshloginfile %s: no hosts in it; %s, one per line", path, usage)
+		return nil, &FileError{Path: path, Err: ErrNoHosts}
 	}
 	return Merge(hs), nil
 }
@@ -205,7 +247,7 @@ func parseEntry(e string) (Host, error) {
 // cannot be a host: a leading -, spaces, control characters, / and @.
 func checkName(name string) error {
 	if name[0] == '-' {
-		return fmt.Errorf("a host cannot start with -; pass ssh options with --ssh 'ssh -o ...'")
+		return ErrDashHost
 	}
 	if !printable(name) {
 		return fmt.Errorf("the host holds a space or control character; %s", usage)

@@ -1,6 +1,9 @@
 package hosts
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -43,31 +46,31 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	tests := []struct{ spec, want string }{
-		{"", `-S "": empty entry; give [N/][user@]host[:port], or : for this machine`},
-		{"3/", `-S "3/": give [N/][user@]host[:port], or : for this machine`},
-		{"h1,,h2", `-S "": empty entry;`},
-		{"h1,", `-S "": empty entry;`},
-		{"0/h1", `-S "0/h1": slots must be from 1 to 100000, as in 4/host`},
-		{"x/h1", `-S "x/h1": slots go before the slash as a number, as in 4/host`},
-		{"-3/h1", `-S "-3/h1": slots go before the slash`},
-		{"a/b/c", `-S "a/b/c": slots go before the slash`},
-		{"2/a/b", `-S "2/a/b": the host holds one of / @ [ ]`},
-		{"@h1", `-S "@h1": no user before @`},
-		{"u@", `-S "u@": no host after @`},
-		{"u@:", `-S "u@:": no host after @ (: alone, without user@, is this machine)`},
-		{"h1:", `-S "h1:": no port after :`},
-		{"h1:x", `-S "h1:x": port "x" is not a number from 1 to 65535`},
-		{"h1:70000", `-S "h1:70000": port "70000" is not a number from 1 to 65535`},
-		{"h1:+22", `-S "h1:+22": port "+22" is not`},
-		{":22", `-S ":22": no host;`},
-		{"-oProxyCommand=x", `-S "-oProxyCommand=x": a host cannot start with -; pass ssh options with --ssh 'ssh -o ...'`},
-		{"h 1", `-S "h 1": the host holds a space or control character`},
-		{"h\x01", "-S \"h\\x01\": the host holds a space or control character"},
-		{"[::1", `-S "[::1": no ] after [`},
-		{"[::1]x", `-S "[::1]x": only :port may follow ]`},
-		{"[::1]:", `-S "[::1]:": no port after :`},
-		{"[]", `-S "[]": no host;`},
+	tests := []struct{ spec, entry, want string }{
+		{"", "", `empty entry; give [N/][user@]host[:port], or : for this machine`},
+		{"3/", "3/", `give [N/][user@]host[:port], or : for this machine`},
+		{"h1,,h2", "", `empty entry;`},
+		{"h1,", "", `empty entry;`},
+		{"0/h1", "0/h1", `slots must be from 1 to 100000, as in 4/host`},
+		{"x/h1", "x/h1", `slots go before the slash as a number, as in 4/host`},
+		{"-3/h1", "-3/h1", `slots go before the slash`},
+		{"a/b/c", "a/b/c", `slots go before the slash`},
+		{"2/a/b", "2/a/b", `the host holds one of / @ [ ]`},
+		{"@h1", "@h1", `no user before @`},
+		{"u@", "u@", `no host after @`},
+		{"u@:", "u@:", `no host after @ (: alone, without user@, is this machine)`},
+		{"h1:", "h1:", `no port after :`},
+		{"h1:x", "h1:x", `port "x" is not a number from 1 to 65535`},
+		{"h1:70000", "h1:70000", `port "70000" is not a number from 1 to 65535`},
+		{"h1:+22", "h1:+22", `port "+22" is not`},
+		{":22", ":22", `no host;`},
+		{"-oProxyCommand=x", "-oProxyCommand=x", `a host cannot start with -`},
+		{"h 1", "h 1", `the host holds a space or control character`},
+		{"h\x01", "h\x01", "the host holds a space or control character"},
+		{"[::1", "[::1", `no ] after [`},
+		{"[::1]x", "[::1]x", `only :port may follow ]`},
+		{"[::1]:", "[::1]:", `no port after :`},
+		{"[]", "[]", `no host;`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.spec)
@@ -75,9 +78,20 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("Parse(%q) succeeded, want error %q", tt.spec, tt.want)
 			continue
 		}
-		if !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("Parse(%q) error\n  %s\nwant one line starting\n  %s", tt.spec, err, tt.want)
+		var ee *EntryError
+		if !errors.As(err, &ee) || ee.Entry != tt.entry || ee.File != "" || ee.Line != 0 {
+			t.Errorf("Parse(%q) error %#v, want an *EntryError for %q", tt.spec, err, tt.entry)
+			continue
 		}
+		if !strings.HasPrefix(ee.Err.Error(), tt.want) || strings.ContainsAny(err.Error(), "\n") || strings.Contains(err.Error(), "--") {
+			t.Errorf("Parse(%q) error\n  %s\nwant one line, naming no option, with a reason starting\n  %s", tt.spec, err, tt.want)
+		}
+		if want := fmt.Sprintf("login %q: %s", tt.entry, ee.Err); err.Error() != want {
+			t.Errorf("Parse(%q) error %q, want %q", tt.spec, err, want)
+		}
+	}
+	if _, err := Parse("-oProxyCommand=x"); !errors.Is(err, ErrDashHost) {
+		t.Errorf("Parse(-oProxyCommand=x) error %v, want ErrDashHost", err)
 	}
 }
 
@@ -112,19 +126,41 @@ func TestParseFile(t *testing.T) {
 		t.Errorf("ParseFile = %+v, want %+v", got, want)
 	}
 
-	errs := []struct{ name, text, want string }{
-		{"bad", "h1\n\n3/\n", `--sshloginfile ` + filepath.Join(dir, "bad") + `:3: "3/": give [N/][user@]host[:port], or : for this machine`},
-		{"empty", "# nothing\n\n", `--sshloginfile ` + filepath.Join(dir, "empty") + `: no hosts in it; give [N/][user@]host[:port], or : for this machine, one per line`},
-		{"crlf", "h1\r\nh 2\n", `--sshloginfile ` + filepath.Join(dir, "crlf") + `:2: "h 2": the host holds a space`},
+	bad := []struct {
+		name, text string
+		line       int
+		entry      string
+		want       string
+	}{
+		{"bad", "h1\n\n3/\n", 3, "3/", "give [N/][user@]host[:port], or : for this machine"},
+		{"crlf", "h1\r\nh 2\n", 2, "h 2", "the host holds a space"},
 	}
-	for _, e := range errs {
-		_, err := ParseFile(write(e.name, e.text))
-		if err == nil || !strings.HasPrefix(err.Error(), e.want) {
-			t.Errorf("ParseFile(%s) error\n  %v\nwant\n  %s", e.name, err, e.want)
+	for _, e := range bad {
+		p := write(e.name, e.text)
+		_, err := ParseFile(p)
+		var ee *EntryError
+		if !errors.As(err, &ee) || ee.File != p || ee.Line != e.line || ee.Entry != e.entry || !strings.HasPrefix(ee.Err.Error(), e.want) {
+			t.Errorf("ParseFile(%s) error %#v, want an *EntryError for %s:%d: %q: %s", e.name, err, p, e.line, e.entry, e.want)
+			continue
+		}
+		if want := fmt.Sprintf("%s:%d: login %q: %s", p, e.line, e.entry, ee.Err); err.Error() != want {
+			t.Errorf("ParseFile(%s) error %q, want %q", e.name, err, want)
 		}
 	}
-	if _, err := ParseFile(filepath.Join(dir, "missing")); err == nil || !strings.HasPrefix(err.Error(), "--sshloginfile: open ") {
-		t.Errorf("ParseFile(missing) error %v", err)
+	empty := write("empty", "# nothing\n\n")
+	_, err = ParseFile(empty)
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Path != empty || !errors.Is(err, ErrNoHosts) {
+		t.Errorf("ParseFile(empty) error %#v, want a *FileError with ErrNoHosts", err)
+	} else if want := "login file " + empty + ": no hosts in it; give [N/][user@]host[:port], or : for this machine, one per line"; err.Error() != want {
+		t.Errorf("ParseFile(empty) error %q, want %q", err, want)
+	}
+	missing := filepath.Join(dir, "missing")
+	_, err = ParseFile(missing)
+	if !errors.As(err, &fe) || fe.Path != missing || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ParseFile(missing) error %#v, want a *FileError wrapping fs.ErrNotExist", err)
+	} else if want := "login file: open " + missing + ": no such file or directory"; err.Error() != want {
+		t.Errorf("ParseFile(missing) error %q, want %q", err, want)
 	}
 }
 

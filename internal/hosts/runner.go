@@ -188,15 +188,15 @@ func exports(env []string) string {
 // comes back as 128+n, as Argv runs it in a subshell.
 func IsSSHFailure(exit int) bool { return exit == 255 }
 
-// HostError is a host that could not be reached. Its message is one line:
-// "-S h3: ssh: connect to host 10.0.0.3 port 22: Connection refused", the
-// last line ssh printed, or how ssh ended when it printed nothing.
+// HostError is a host that could not be reached. Err is one line: the last
+// line ssh printed ("ssh: connect to host 10.0.0.3 port 22: Connection
+// refused"), or how ssh ended when it printed nothing.
 type HostError struct {
 	Host Host
 	Err  error
 }
 
-func (e *HostError) Error() string { return "-S " + e.Host.String() + ": " + e.Err.Error() }
+func (e *HostError) Error() string { return "host " + e.Host.String() + ": " + e.Err.Error() }
 func (e *HostError) Unwrap() error { return e.Err }
 
 // ErrClosed is the error of Open and Probe after Close.

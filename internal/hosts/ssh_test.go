@@ -162,8 +162,8 @@ func TestUnreachable(t *testing.T) {
 			t.Fatalf("Open(%s) = %v, want a *HostError", c.host, err)
 		}
 		msg := err.Error()
-		t.Logf("parmap: %s", msg)
-		if !strings.HasPrefix(msg, "-S "+c.host.String()+": ") || !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
+		t.Logf("%s", msg)
+		if !strings.HasPrefix(msg, "host "+c.host.String()+": ") || !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
 			t.Errorf("Open(%s) = %q, want one line with %q", c.host, msg, c.want)
 		}
 		res := run(t, r.Argv(c.host, 0, "echo hi", nil), nil)

@@ -3,7 +3,7 @@ package records
 import "fmt"
 
 // ParseDelim parses the value of -d / --delimiter: a single byte, or one of the
-// escapes \t \n \r \0 \\ \a \b \f \v \xHH. The error is one line naming the value.
+// escapes \t \n \r \0 \\ \a \b \f \v \xHH. The error is a *DelimError.
 func ParseDelim(s string) (byte, error) {
 	if len(s) == 1 {
 		return s[0], nil
@@ -37,7 +37,16 @@ func ParseDelim(s string) (byte, error) {
 			return hi<<4 | lo, nil
 		}
 	}
-	return 0, fmt.Errorf(`-d %q: give one character or an escape like \t, \n, \0, \x1f`, s)
+	return 0, &DelimError{Value: s}
+}
+
+// DelimError is a record separator that ParseDelim cannot read.
+type DelimError struct {
+	Value string // as given
+}
+
+func (e *DelimError) Error() string {
+	return fmt.Sprintf(`delimiter %q: not one character or an escape like \t, \n, \0, \x1f`, e.Value)
 }
 
 // unhex returns the value of the hexadecimal digit c.

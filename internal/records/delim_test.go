@@ -1,6 +1,7 @@
 package records
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -24,12 +25,15 @@ func TestParseDelim(t *testing.T) {
 			t.Errorf("ParseDelim(%q) succeeded", in)
 			continue
 		}
-		msg := err.Error()
-		if !strings.HasPrefix(msg, "-d ") || !strings.Contains(msg, `give one character or an escape like \t, \n, \0`) || strings.Contains(msg, "\n") {
-			t.Errorf("ParseDelim(%q) error %q", in, msg)
+		var de *DelimError
+		if !errors.As(err, &de) || de.Value != in {
+			t.Errorf("ParseDelim(%q) error %v, want a *DelimError for %q", in, err, in)
+		}
+		if msg := err.Error(); strings.Contains(msg, "-d") || strings.Contains(msg, "\n") {
+			t.Errorf("ParseDelim(%q) error %q names the option or is not one line", in, msg)
 		}
 	}
-	if _, err := ParseDelim("ab"); err.Error() != `-d "ab": give one character or an escape like \t, \n, \0, \x1f` {
+	if _, err := ParseDelim("ab"); err.Error() != `delimiter "ab": not one character or an escape like \t, \n, \0, \x1f` {
 		t.Errorf("error %q", err)
 	}
 }

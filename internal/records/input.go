@@ -10,6 +10,7 @@ import (
 // closed, it belongs to the caller.
 type input struct {
 	src     Source
+	index   int // the source's place among those given to Open
 	stdin   io.Reader
 	delim   byte
 	stripCR bool
@@ -21,7 +22,7 @@ type input struct {
 }
 
 // next returns the source's next value, or io.EOF after the last. Other errors
-// are one line naming the source.
+// are *SourceError.
 func (in *input) next() (string, error) {
 	if in.done {
 		return "", io.EOF
@@ -46,10 +47,10 @@ func (in *input) next() (string, error) {
 	in.done = true
 	cerr := in.close()
 	if err != io.EOF {
-		return "", in.src.readError(err)
+		return "", in.src.readError(in.index, err)
 	}
 	if cerr != nil {
-		return "", in.src.readError(cerr)
+		return "", in.src.readError(in.index, cerr)
 	}
 	return "", io.EOF
 }
@@ -61,7 +62,7 @@ func (in *input) start() error {
 		f, err := os.Open(in.src.path)
 		if err != nil {
 			in.done = true
-			return in.src.openError(err)
+			return in.src.openError(in.index, err)
 		}
 		in.file = f
 		r = f

@@ -122,7 +122,7 @@ func (t *tuples) close() error {
 	var first error
 	for _, in := range t.ins {
 		if err := in.close(); err != nil && first == nil {
-			first = in.src.readError(err)
+			first = in.src.readError(in.index, err)
 		}
 	}
 	return first

@@ -53,8 +53,8 @@ type Reader struct {
 var errClosed = errors.New("records: Next called after Close")
 
 // Open checks every file source up front (it exists, is readable, is not a
-// directory) and returns the first problem as a one-line error naming it, such
-// as `-a data.txt: no such file`. It reads no records: files are opened, and
+// directory) and returns the first problem as a *SourceError, such as source
+// 1, data.txt, SourceMissing. It reads no records: files are opened, and
 // stdin read, only when Next needs them, and stdin not at all unless a source
 // is Stdin (or File("-")). No sources means Stdin.
 func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
@@ -63,13 +63,13 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 	}
 	ins := make([]*input, len(sources))
 	for i, s := range sources {
-		if err := s.check(); err != nil {
+		if err := s.check(i); err != nil {
 			return nil, err
 		}
 		if s.kind == fromStdin && stdin == nil {
 			return nil, errors.New("records: a source is standard input but Open got none")
 		}
-		ins[i] = &input{src: s, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR}
+		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR}
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
 	if opt.XArgs > 0 {
@@ -82,6 +82,7 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 // io.EOF after the last. It reads no more input than that record needs, except
 // that with XArgs it reads ahead by at most one record (to know that a job is
 // full) or to the end of the records a job may still take (to spread them).
+// A source that cannot be read fails with a *SourceError.
 func (r *Reader) Next() (Record, error) {
 	if r.err != nil {
 		return Record{}, r.err
@@ -115,7 +116,8 @@ func (r *Reader) Next() (Record, error) {
 	return rec, nil
 }
 
-// Close closes any file still open. Standard input is left to its owner.
+// Close closes any file still open; a failure is a *SourceError. Standard
+// input is left to its owner.
 func (r *Reader) Close() error {
 	if r.err == nil || r.err == io.EOF {
 		r.err = errClosed

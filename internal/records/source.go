@@ -25,7 +25,6 @@ type Source struct {
 	kind   sourceKind
 	path   string   // fromFile
 	values []string // fromList
-	flag   string   // option that gave it, for error messages ("-a", "::::")
 }
 
 // Stdin returns the standard-input source (the default when no source is given).
@@ -44,71 +43,114 @@ func File(path string) Source {
 // copied and must not change while it is read.
 func List(values []string) Source { return Source{kind: fromList, values: values} }
 
-// WithFlag returns s with its error messages naming the option that gave it,
-// e.g. File("data.txt").WithFlag("-a") fails with `-a data.txt: no such file`.
-func (s Source) WithFlag(flag string) Source {
-	s.flag = flag
-	return s
+// SourceProblem says what went wrong with a source.
+type SourceProblem int
+
+const (
+	// SourceMissing: the file does not exist, or a directory on its path does not.
+	SourceMissing SourceProblem = iota + 1
+	// SourceDenied: the file may not be read.
+	SourceDenied
+	// SourceIsDir: the file is a directory.
+	SourceIsDir
+	// SourceOpenFailed: the file cannot be opened for another reason, in Err.
+	SourceOpenFailed
+	// SourceReadFailed: reading the source failed, as Err says.
+	SourceReadFailed
+)
+
+// SourceError is a source that cannot be read: which source, and what
+// happened. It names no option: the caller knows which one gave source Index.
+type SourceError struct {
+	Index   int    // the source's place among those given to Open, from 0 (no sources: 0, standard input)
+	Path    string // the file; "" for standard input
+	Problem SourceProblem
+	Err     error // the system's error, without the path; nil for a directory found by stat
 }
 
-// label names s in error messages.
-func (s Source) label() string {
-	switch {
-	case s.kind == fromStdin:
-		return "standard input"
-	case s.kind == fromList:
-		return "list"
-	case s.flag == "":
-		return quotePath(s.path)
+func (e *SourceError) Error() string {
+	var what string
+	switch e.Problem {
+	case SourceMissing:
+		what = "no such file"
+	case SourceDenied:
+		what = "permission denied"
+	case SourceIsDir:
+		what = "is a directory"
+	case SourceOpenFailed:
+		what = fmt.Sprintf("cannot open: %v", e.Err)
+	default:
+		what = fmt.Sprintf("read failed: %v", e.Err)
 	}
-	return s.flag + " " + quotePath(s.path)
+	return e.Name() + ": " + what
 }
 
-// check reports, in one line, why a file source cannot be read. It does not open
-// the file: a named pipe must not be opened and closed before its turn.
-func (s Source) check() error {
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// Name names the source as a message shows it: its path, quoted when bare it
+// would be ambiguous or unreadable, or "standard input".
+func (e *SourceError) Name() string {
+	if e.Path == "" {
+		return "standard input"
+	}
+	return quotePath(e.Path)
+}
+
+// check reports why source i, a file, cannot be read. It does not open the
+// file: a named pipe must not be opened and closed before its turn.
+func (s Source) check(i int) error {
 	if s.kind != fromFile {
 		return nil
 	}
 	fi, err := os.Stat(s.path)
 	if err != nil {
-		return s.openError(err)
+		return s.openError(i, err)
 	}
 	if fi.IsDir() {
-		return fmt.Errorf("%s: is a directory, give a file", s.label())
+		return &SourceError{Index: i, Path: s.path, Problem: SourceIsDir}
 	}
 	const readable = 4 // R_OK
 	if err := syscall.Access(s.path, readable); err != nil {
-		return s.openError(err)
+		return s.openError(i, err)
 	}
 	return nil
 }
 
-// openError turns an error from stat, access or open into a one-line message
-// that names the source and the fix.
-func (s Source) openError(err error) error {
+// openError turns an error from stat, access or open of source i into a
+// *SourceError.
+func (s Source) openError(i int, err error) error {
+	p := SourceOpenFailed
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
-		return fmt.Errorf("%s: no such file", s.label())
+		p = SourceMissing
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%s: permission denied, make it readable or give another file", s.label())
+		p = SourceDenied
 	case errors.Is(err, syscall.EISDIR):
-		return fmt.Errorf("%s: is a directory, give a file", s.label())
+		p = SourceIsDir
 	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return fmt.Errorf("%s: cannot open: %v", s.label(), err)
+	return &SourceError{Index: i, Path: s.errPath(), Problem: p, Err: unwrapPath(err)}
 }
 
-// readError turns an error met while reading s into a one-line message.
-func (s Source) readError(err error) error {
+// readError turns an error met while reading source i into a *SourceError.
+func (s Source) readError(i int, err error) error {
+	return &SourceError{Index: i, Path: s.errPath(), Problem: SourceReadFailed, Err: unwrapPath(err)}
+}
+
+// errPath is the path a SourceError gives: "" for standard input.
+func (s Source) errPath() string {
+	if s.kind != fromFile {
+		return ""
+	}
+	return s.path
+}
+
+// unwrapPath drops the operation and path that *fs.PathError repeats.
+func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		err = pe.Err
+		return pe.Err
 	}
-	return fmt.Errorf("%s: read failed: %v", s.label(), err)
+	return err
 }
 
 // quotePath quotes p only when printed bare it would be ambiguous or unreadable.

@@ -1,11 +1,14 @@
 package records
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -19,7 +22,7 @@ func TestFiles(t *testing.T) {
 		want    []job
 	}{
 		{"one file", []Source{File(a)}, DefaultOptions(), []job{one("a1"), one("a2")}},
-		{"product of files", []Source{File(a).WithFlag("-a"), File(b).WithFlag("-a")}, DefaultOptions(),
+		{"product of files", []Source{File(a), File(b)}, DefaultOptions(),
 			[]job{same("a1", "b1"), same("a1", "b2"), same("a2", "b1"), same("a2", "b2")}},
 		{"file, list and file", []Source{File(b), List(strs("x")), File(a)}, DefaultOptions(),
 			[]job{same("b1", "x", "a1"), same("b1", "x", "a2"), same("b2", "x", "a1"), same("b2", "x", "a2")}},
@@ -43,29 +46,38 @@ func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "data.txt")
 	for _, tt := range []struct {
-		name string
-		src  Source
-		want string
+		name    string
+		path    string
+		problem SourceProblem
+		want    string
 	}{
-		{"missing -a", File(missing).WithFlag("-a"), "-a " + missing + ": no such file"},
-		{"missing ::::", File(missing).WithFlag("::::"), ":::: " + missing + ": no such file"},
-		{"missing, no flag", File(missing), missing + ": no such file"},
-		{"missing parent", File(filepath.Join(missing, "x")).WithFlag("-a"), "-a " + filepath.Join(missing, "x") + ": no such file"},
-		{"directory", File(dir).WithFlag("::::"), ":::: " + dir + ": is a directory, give a file"},
-		{"spaces quoted", File(filepath.Join(dir, "my file")).WithFlag("-a"), `-a "` + filepath.Join(dir, "my file") + `": no such file`},
+		{"missing", missing, SourceMissing, missing + ": no such file"},
+		{"missing parent", filepath.Join(missing, "x"), SourceMissing, filepath.Join(missing, "x") + ": no such file"},
+		{"directory", dir, SourceIsDir, dir + ": is a directory"},
+		{"spaces quoted", filepath.Join(dir, "my file"), SourceMissing, `"` + filepath.Join(dir, "my file") + `": no such file`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// The bad source comes second: every source is checked up front.
-			r, err := Open([]Source{List(strs("a")), tt.src}, noRead{t}, DefaultOptions())
+			r, err := Open([]Source{List(strs("a")), File(tt.path)}, noRead{t}, DefaultOptions())
 			if err == nil {
 				r.Close()
 				t.Fatal("Open succeeded")
 			}
+			var se *SourceError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %v (%T), want a *SourceError", err, err)
+			}
+			if se.Index != 1 || se.Path != tt.path || se.Problem != tt.problem {
+				t.Errorf("error %+v, want source 1, %s, problem %d", se, tt.path, tt.problem)
+			}
+			if tt.problem == SourceMissing && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+				t.Errorf("error %v does not wrap the system's error", err)
+			}
 			if err.Error() != tt.want {
 				t.Errorf("error %q, want %q", err, tt.want)
 			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error is not one line: %q", err)
+			if msg := err.Error(); strings.Contains(msg, "\n") || strings.HasPrefix(msg, "-") || strings.HasPrefix(msg, ":") {
+				t.Errorf("error is not one line, or names an option: %q", err)
 			}
 		})
 	}
@@ -79,9 +91,12 @@ func TestUnreadableFile(t *testing.T) {
 	if err := os.Chmod(p, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open([]Source{File(p).WithFlag("-a")}, nil, DefaultOptions())
-	want := "-a " + p + ": permission denied, make it readable or give another file"
-	if err == nil || err.Error() != want {
+	_, err := Open([]Source{File(p)}, nil, DefaultOptions())
+	var se *SourceError
+	if !errors.As(err, &se) || se.Index != 0 || se.Path != p || se.Problem != SourceDenied || !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("error %v, want a *SourceError for %s, SourceDenied", err, p)
+	}
+	if want := p + ": permission denied"; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}
 }
@@ -89,13 +104,17 @@ func TestUnreadableFile(t *testing.T) {
 // A file removed between Open and the first Next is reported when it is opened.
 func TestFileGoneAfterOpen(t *testing.T) {
 	p := writeFile(t, "gone", "x\n")
-	r, err := Open([]Source{File(p).WithFlag("-a")}, nil, DefaultOptions())
+	r, err := Open([]Source{List(strs("a")), File(p)}, nil, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(p)
 	_, err = r.Next()
-	if want := "-a " + p + ": no such file"; err == nil || err.Error() != want {
+	var se *SourceError
+	if !errors.As(err, &se) || se.Index != 1 || se.Path != p || se.Problem != SourceMissing || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("error %v, want a *SourceError for source 1, %s, SourceMissing", err, p)
+	}
+	if want := p + ": no such file"; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}
 	if _, again := r.Next(); again != err {
@@ -193,7 +212,7 @@ func TestReadError(t *testing.T) {
 		{Delim: '\n', MaxArgs: 5},
 		{Delim: '\n', XArgs: 100, Slots: 2},
 	} {
-		r, err := Open([]Source{Stdin().WithFlag("-a")}, &failingReader{data: "a\nb\n"}, opt)
+		r, err := Open([]Source{File("-")}, &failingReader{data: "a\nb\n"}, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,6 +220,10 @@ func TestReadError(t *testing.T) {
 		for {
 			rec, err := r.Next()
 			if err != nil {
+				var se *SourceError
+				if !errors.As(err, &se) || se.Index != 0 || se.Path != "" || se.Problem != SourceReadFailed || !errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Errorf("%+v: error %v, want a *SourceError for standard input, SourceReadFailed", opt, err)
+				}
 				if !strings.HasPrefix(err.Error(), "standard input: read failed: ") {
 					t.Errorf("%+v: error %q", opt, err)
 				}

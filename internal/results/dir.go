@@ -34,26 +34,88 @@ type Dir struct {
 	path string
 }
 
-// OpenDir checks DIR, creating it and its parents when missing. An existing path
-// that is not a directory is an error naming it.
+// DirProblem says what went wrong with a results directory.
+type DirProblem int
+
+const (
+	// NameEmpty: the directory name is "".
+	NameEmpty DirProblem = iota + 1
+	// NotDir: the path exists and is not a directory.
+	NotDir
+	// NotWritable: the directory, or a missing parent, may not be created.
+	NotWritable
+	// ParentNotDir: a parent on the path is not a directory.
+	ParentNotDir
+	// CreateFailed: the directory cannot be created for another reason, in Err.
+	CreateFailed
+	// OpenFailed: Write cannot open the directory, as Err says.
+	OpenFailed
+	// BadSeq: Write got a job number below 1, in Seq.
+	BadSeq
+	// WriteFailed: Write could not write job Seq's directory or its file File, as Err says.
+	WriteFailed
+)
+
+// DirError is a results directory that cannot be used, or a job's files that
+// cannot be written in it.
+type DirError struct {
+	Path    string // the directory as given to OpenDir
+	Problem DirProblem
+	Seq     int64  // BadSeq, WriteFailed: the job number
+	File    string // WriteFailed: "stdout", "stderr", "exitval" or "input"; "" for the job's directory
+	Err     error  // the cause, without the path; nil for NameEmpty, NotDir and BadSeq
+}
+
+func (e *DirError) Error() string {
+	if e.Problem == NameEmpty {
+		return "results directory: the name is empty"
+	}
+	var what string
+	switch e.Problem {
+	case NotDir:
+		what = "not a directory"
+	case NotWritable:
+		what = "permission denied"
+	case ParentNotDir:
+		what = "a parent is not a directory"
+	case CreateFailed:
+		what = fmt.Sprintf("cannot create: %v", e.Err)
+	case OpenFailed:
+		what = fmt.Sprintf("cannot open: %v", e.Err)
+	case BadSeq:
+		what = fmt.Sprintf("job number %d: must be 1 or more", e.Seq)
+	default:
+		what = fmt.Sprintf("job %d: %v", e.Seq, e.Err)
+		if e.File != "" {
+			what = fmt.Sprintf("job %d: %s: %v", e.Seq, e.File, e.Err)
+		}
+	}
+	return fmt.Sprintf("results directory %q: %s", e.Path, what)
+}
+
+func (e *DirError) Unwrap() error { return e.Err }
+
+// OpenDir checks DIR, creating it and its parents when missing. The error is
+// a *DirError: an existing path that is not a directory, for one.
 func OpenDir(dir string) (*Dir, error) {
 	if dir == "" {
-		return nil, errors.New("--results: the directory name is empty")
+		return nil, &DirError{Problem: NameEmpty}
 	}
 	err := os.MkdirAll(dir, 0o777)
 	if err == nil {
 		return &Dir{path: dir}, nil
 	}
 	if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("--results %s: not a directory, give a directory", dir)
+		return nil, &DirError{Path: dir, Problem: NotDir}
 	}
-	if errors.Is(err, fs.ErrPermission) {
-		return nil, fmt.Errorf("--results %s: permission denied, give a directory you can write", dir)
+	p := CreateFailed
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		p = NotWritable
+	case errors.Is(err, syscall.ENOTDIR):
+		p = ParentNotDir
 	}
-	if errors.Is(err, syscall.ENOTDIR) {
-		return nil, fmt.Errorf("--results %s: a parent is not a directory", dir)
-	}
-	return nil, fmt.Errorf("--results %s: cannot create: %v", dir, unwrapPath(err))
+	return nil, &DirError{Path: dir, Problem: p, Err: unwrapPath(err)}
 }
 
 // Path returns the directory as given to OpenDir.
@@ -66,20 +128,21 @@ func (d *Dir) Path() string { return d.path }
 // ".tmp-" file at worst). Stdout and Stderr are streamed, not held in memory.
 //
 // Write does not fsync: it protects against parmap dying, not the machine.
-// Two calls for the same job number at once may mix their files.
+// Two calls for the same job number at once may mix their files. The error
+// is a *DirError.
 func (d *Dir) Write(j Job) error {
 	if j.Seq < 1 {
-		return fmt.Errorf("--results %s: job number %d: must be 1 or more", d.path, j.Seq)
+		return &DirError{Path: d.path, Problem: BadSeq, Seq: j.Seq}
 	}
 	root, err := os.OpenRoot(d.path)
 	if err != nil {
-		return fmt.Errorf("--results %s: cannot open: %v", d.path, unwrapPath(err))
+		return &DirError{Path: d.path, Problem: OpenFailed, Err: unwrapPath(err)}
 	}
 	defer root.Close()
 
 	seq := strconv.FormatInt(j.Seq, 10)
 	if err := root.MkdirAll(seq, 0o777); err != nil {
-		return fmt.Errorf("--results %s: job %s: %v", d.path, seq, unwrapPath(err))
+		return &DirError{Path: d.path, Problem: WriteFailed, Seq: j.Seq, Err: unwrapPath(err)}
 	}
 	files := []struct {
 		name string
@@ -92,7 +155,7 @@ func (d *Dir) Write(j Job) error {
 	}
 	for _, f := range files {
 		if err := replace(root, path.Join(seq, f.name), f.r); err != nil {
-			return fmt.Errorf("--results %s: job %s: %s: %v", d.path, seq, f.name, unwrapPath(err))
+			return &DirError{Path: d.path, Problem: WriteFailed, Seq: j.Seq, File: f.name, Err: unwrapPath(err)}
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -209,8 +210,13 @@ func TestDirReadErrorKeepsOldFile(t *testing.T) {
 	}
 	j := job(1, "", "", 0, "r")
 	j.Stdout = io.MultiReader(strings.NewReader("partial"), errReader{})
-	if err := d.Write(j); err == nil {
-		t.Fatal("Write with a failing reader succeeded")
+	err = d.Write(j)
+	var de *DirError
+	if !errors.As(err, &de) || de.Problem != WriteFailed || de.Seq != 1 || de.File != "stdout" || !errors.Is(err, errBroken) {
+		t.Fatalf("Write with a failing reader: error %#v, want a *DirError for job 1's stdout wrapping the reader's error", err)
+	}
+	if want := "results directory " + strconv.Quote(root) + ": job 1: stdout: broken reader"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
 	}
 	want := map[string]string{"./": "", "1/": "", "1/stdout": "old", "1/stderr": "", "1/exitval": "0\n", "1/input": "r\n"}
 	if got := readTree(t, root); !mapsEqual(got, want) {
@@ -230,21 +236,32 @@ func TestOpenDirErrors(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ path, want string }{
-		{file, "--results " + file + ": not a directory, give a directory"},
-		{filepath.Join(file, "sub"), "--results " + filepath.Join(file, "sub") + ": a parent is not a directory"},
-		{"", "--results: the directory name is empty"},
+	for _, tc := range []struct {
+		path    string
+		problem DirProblem
+		want    string
+	}{
+		{file, NotDir, "results directory " + strconv.Quote(file) + ": not a directory"},
+		{filepath.Join(file, "sub"), ParentNotDir, "results directory " + strconv.Quote(filepath.Join(file, "sub")) + ": a parent is not a directory"},
+		{"", NameEmpty, "results directory: the name is empty"},
 	} {
 		d, err := OpenDir(tc.path)
 		if err == nil {
 			t.Errorf("OpenDir(%q) = %v, want error", tc.path, d)
 			continue
 		}
+		var de *DirError
+		if !errors.As(err, &de) || de.Path != tc.path || de.Problem != tc.problem {
+			t.Errorf("OpenDir(%q) error %#v, want a *DirError with problem %d", tc.path, err, tc.problem)
+		}
+		if tc.problem == ParentNotDir && !errors.Is(err, syscall.ENOTDIR) {
+			t.Errorf("OpenDir(%q) error %v does not wrap ENOTDIR", tc.path, err)
+		}
 		if err.Error() != tc.want {
 			t.Errorf("OpenDir(%q) error %q, want %q", tc.path, err, tc.want)
 		}
-		if strings.Contains(err.Error(), "\n") || strings.HasPrefix(err.Error(), "parmap:") {
-			t.Errorf("error %q: want one line without a parmap: prefix", err)
+		if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "parmap:") || strings.Contains(err.Error(), "--") {
+			t.Errorf("error %q: want one line without a parmap: prefix or an option", err)
 		}
 	}
 	if b, _ := os.ReadFile(file); string(b) != "x" {
@@ -258,8 +275,10 @@ func TestDirBadSeq(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, seq := range []int64{0, -1} {
-		if err := d.Write(Job{Seq: seq}); err == nil {
-			t.Errorf("Write(seq %d) succeeded", seq)
+		err := d.Write(Job{Seq: seq})
+		var de *DirError
+		if !errors.As(err, &de) || de.Problem != BadSeq || de.Seq != seq || de.Path != d.Path() {
+			t.Errorf("Write(seq %d) error %#v, want a *DirError with BadSeq", seq, err)
 		}
 	}
 }

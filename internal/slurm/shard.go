@@ -7,7 +7,7 @@ import (
 )
 
 // ParseShard reads --shard's "K/N": run only the jobs whose number seq has
-// (seq-1) mod N == K, with 0 ≤ K < N.
+// (seq-1) mod N == K, with 0 ≤ K < N. The error is a *ShardError.
 func ParseShard(s string) (k, n int, err error) {
 	ks, ns, ok := strings.Cut(s, "/")
 	if ok {
@@ -17,11 +17,31 @@ func ParseShard(s string) (k, n int, err error) {
 			return k, n, nil
 		}
 	}
-	shown := s
-	if s == "" || strings.ContainsAny(s, " \t") {
-		shown = strconv.Quote(s)
-	}
-	return 0, 0, fmt.Errorf("--shard %s: give K/N with 0 ≤ K < N, e.g. --shard 0/4", shown)
+	return 0, 0, &ShardError{Value: s}
+}
+
+// ShardError is a shard that ParseShard cannot read.
+type ShardError struct {
+	Value string // as given
+}
+
+func (e *ShardError) Error() string {
+	return fmt.Sprintf("shard %q: not K/N with 0 ≤ K < N", e.Value)
+}
+
+// ArrayGapError is a job array task that cannot know its position in the
+// array: the array was submitted as a list with gaps (--array=1,4,9), so
+// Slurm tells its tasks no step.
+type ArrayGapError struct {
+	Task  int // SLURM_ARRAY_TASK_ID
+	Count int // the number of tasks in the array
+	Min   int // SLURM_ARRAY_TASK_MIN
+	Max   int // SLURM_ARRAY_TASK_MAX
+}
+
+func (e *ArrayGapError) Error() string {
+	return fmt.Sprintf("job array task %d of %d tasks from %d to %d: its position is unknown because the array is a list with gaps",
+		e.Task, e.Count, e.Min, e.Max)
 }
 
 // InShard reports whether job number seq (1, 2, …) belongs to shard k of n.
@@ -46,7 +66,7 @@ func InShard(seq int64, k, n int) bool {
 //
 // An array given as a list with gaps (--array=1,4,9) has no step that
 // Slurm tells its tasks, so a task cannot know its position: that is an
-// error, which names the fixes.
+// *ArrayGapError.
 func (a *Alloc) ArrayShard() (k, n int, err error) {
 	r := a.array
 	if r == nil {
@@ -59,8 +79,7 @@ func (a *Alloc) ArrayShard() (k, n int, err error) {
 	}
 	k = (r.id - r.min) / r.step
 	if r.id < r.min || r.id > r.max || (r.id-r.min)%r.step != 0 || span%r.step != 0 || span/r.step+1 != n || k >= n {
-		return 0, 0, fmt.Errorf("job array task %d of %d tasks from %d to %d: its position is unknown because the array is a list with gaps; submit a range (--array=0-%d or A-B:STEP) or give --shard K/N",
-			r.id, n, r.min, r.max, max(n, 1)-1)
+		return 0, 0, &ArrayGapError{Task: r.id, Count: n, Min: r.min, Max: r.max}
 	}
 	return k, n, nil
 }

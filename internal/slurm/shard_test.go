@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"errors"
 	"strconv"
 	"testing"
 )
@@ -16,20 +17,15 @@ func TestParseShard(t *testing.T) {
 			t.Errorf("ParseShard(%q) = %d, %d, %v; want %d, %d", tt.s, k, n, err, tt.k, tt.n)
 		}
 	}
-	bad := map[string]string{
-		"3/2":  "--shard 3/2: give K/N with 0 ≤ K < N, e.g. --shard 0/4",
-		"2/2":  "--shard 2/2: give K/N with 0 ≤ K < N, e.g. --shard 0/4",
-		"-1/2": "--shard -1/2: give K/N with 0 ≤ K < N, e.g. --shard 0/4",
-		"0/0":  "--shard 0/0: give K/N with 0 ≤ K < N, e.g. --shard 0/4",
-		"1":    "--shard 1: give K/N with 0 ≤ K < N, e.g. --shard 0/4",
-		"a/b":  "--shard a/b: give K/N with 0 ≤ K < N, e.g. --shard 0/4",
-		"1/2/": "--shard 1/2/: give K/N with 0 ≤ K < N, e.g. --shard 0/4",
-		"":     `--shard "": give K/N with 0 ≤ K < N, e.g. --shard 0/4`,
-		"1 /2": `--shard "1 /2": give K/N with 0 ≤ K < N, e.g. --shard 0/4`,
-	}
-	for s, want := range bad {
-		if _, _, err := ParseShard(s); err == nil || err.Error() != want {
-			t.Errorf("ParseShard(%q) err = %v, want %q", s, err, want)
+	for _, s := range []string{"3/2", "2/2", "-1/2", "0/0", "1", "a/b", "1/2/", "", "1 /2"} {
+		_, _, err := ParseShard(s)
+		var se *ShardError
+		if !errors.As(err, &se) || se.Value != s {
+			t.Errorf("ParseShard(%q) err = %#v, want a *ShardError for %q", s, err, s)
+			continue
+		}
+		if want := "shard " + strconv.Quote(s) + ": not K/N with 0 ≤ K < N"; err.Error() != want {
+			t.Errorf("ParseShard(%q) err = %q, want %q", s, err, want)
 		}
 	}
 }
@@ -108,7 +104,11 @@ func TestArrayShard(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = a.ArrayShard()
-	want := "job array task 4 of 3 tasks from 1 to 9: its position is unknown because the array is a list with gaps; submit a range (--array=0-2 or A-B:STEP) or give --shard K/N"
+	var ge *ArrayGapError
+	if !errors.As(err, &ge) || *ge != (ArrayGapError{Task: 4, Count: 3, Min: 1, Max: 9}) {
+		t.Errorf("list with gaps: err = %#v, want an *ArrayGapError for task 4 of 3 from 1 to 9", err)
+	}
+	want := "job array task 4 of 3 tasks from 1 to 9: its position is unknown because the array is a list with gaps"
 	if err == nil || err.Error() != want {
 		t.Errorf("list with gaps: err = %v, want %q", err, want)
 	}

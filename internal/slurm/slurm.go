@@ -35,6 +35,7 @@
 package slurm
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -66,9 +67,25 @@ type array struct {
 	hasCount                  bool // SLURM_ARRAY_TASK_COUNT was set (Slurm ≥ 18.08)
 }
 
+// ErrNoAllocation is FromEnv's error outside a Slurm allocation.
+var ErrNoAllocation = errors.New("no Slurm allocation: SLURM_JOB_ID is not set")
+
+// ArrayVarError is a job array task without a variable that the Slurm
+// versions parmap knows set in every task: this Slurm is too old.
+type ArrayVarError struct {
+	Task string // SLURM_ARRAY_TASK_ID
+	Var  string // the variable that is missing, such as SLURM_ARRAY_TASK_MIN
+}
+
+func (e *ArrayVarError) Error() string {
+	return fmt.Sprintf("job array task %s without %s: this Slurm is too old for job arrays", e.Task, e.Var)
+}
+
 // FromEnv reads the allocation from the environment through getenv
 // (os.Getenv in parmap). Outside an allocation, SLURM_JOB_ID is unset and the
-// error says so in one line.
+// error is ErrNoAllocation; a job array task without the variables that
+// place it is an *ArrayVarError; a variable with a value that cannot be read
+// is an error naming it.
 //
 // Tasks is the first of:
 //
@@ -85,7 +102,7 @@ func FromEnv(getenv func(string) string) (*Alloc, error) {
 		id = getenv("SLURM_JOBID")
 	}
 	if id == "" {
-		return nil, fmt.Errorf("--slurm needs a Slurm allocation (SLURM_JOB_ID is not set): run parmap inside sbatch or salloc")
+		return nil, ErrNoAllocation
 	}
 	a := &Alloc{JobID: id}
 	var err error
@@ -182,7 +199,7 @@ func arrayFromEnv(getenv func(string) string) (*array, error) {
 		v := getenv(f.name)
 		if v == "" {
 			if f.required {
-				return nil, fmt.Errorf("job array task %s without %s: this Slurm is too old for --slurm in job arrays", getenv("SLURM_ARRAY_TASK_ID"), f.name)
+				return nil, &ArrayVarError{Task: getenv("SLURM_ARRAY_TASK_ID"), Var: f.name}
 			}
 			continue
 		}

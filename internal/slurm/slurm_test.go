@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -17,9 +18,8 @@ func env(kv ...string) func(string) string {
 
 func TestFromEnvOutside(t *testing.T) {
 	_, err := FromEnv(env("SLURM_NTASKS=4"))
-	want := "--slurm needs a Slurm allocation (SLURM_JOB_ID is not set): run parmap inside sbatch or salloc"
-	if err == nil || err.Error() != want {
-		t.Fatalf("err = %v, want %q", err, want)
+	if err != ErrNoAllocation {
+		t.Fatalf("err = %v, want ErrNoAllocation", err)
 	}
 }
 
@@ -62,7 +62,7 @@ func TestFromEnvErrors(t *testing.T) {
 		{[]string{"SLURM_NTASKS=0"}, "SLURM_NTASKS=0: want a whole number ≥ 1"},
 		{[]string{"SLURM_JOB_CPUS_PER_NODE=2(y3)"}, "SLURM_JOB_CPUS_PER_NODE=2(y3): want a list like 2(x3),1"},
 		{[]string{"SLURM_JOB_CPUS_PER_NODE=2,"}, "SLURM_JOB_CPUS_PER_NODE=2,: want a list like 2(x3),1"},
-		{[]string{"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_MAX=3"}, "job array task 2 without SLURM_ARRAY_TASK_MIN: this Slurm is too old for --slurm in job arrays"},
+		{[]string{"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_MAX=3"}, "job array task 2 without SLURM_ARRAY_TASK_MIN: this Slurm is too old for job arrays"},
 		{[]string{"SLURM_ARRAY_TASK_ID=x"}, "SLURM_ARRAY_TASK_ID=x: want a whole number ≥ 0"},
 	}
 	for _, tt := range tests {
@@ -70,6 +70,11 @@ func TestFromEnvErrors(t *testing.T) {
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("%v: err = %v, want %q", tt.env, err, tt.want)
 		}
+	}
+	_, err := FromEnv(env("SLURM_JOB_ID=9", "SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_MIN=1"))
+	var ve *ArrayVarError
+	if !errors.As(err, &ve) || *ve != (ArrayVarError{Task: "2", Var: "SLURM_ARRAY_TASK_MAX"}) {
+		t.Errorf("no SLURM_ARRAY_TASK_MAX: err = %#v, want an *ArrayVarError", err)
 	}
 }
 

@@ -85,7 +85,7 @@ func (e *TooLongError) Error() string {
 	if e.Shell {
 		what = "the shell command line"
 	}
-	return fmt.Sprintf("record %d: %s is %d bytes; Linux passes at most %d bytes in one argument (use --pipe or a template that does not pass the record)",
+	return fmt.Sprintf("record %d: %s is %d bytes; Linux passes at most %d bytes in one argument",
 		e.Seq, what, e.Len, MaxArg)
 }
 

@@ -18,6 +18,7 @@
 package template
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -77,11 +78,15 @@ type Command struct {
 	Line string   // the command as one shell line, for --dry-run and the job log
 }
 
-// CheckReplace returns an error when s cannot be an -I replacement string.
-// (Options.Replace cannot tell an empty -I from none, so the caller checks.)
+// ErrEmptyReplace is CheckReplace's error for an empty replacement string.
+var ErrEmptyReplace = errors.New("the replacement string is empty")
+
+// CheckReplace returns ErrEmptyReplace when s cannot be an -I replacement
+// string. (Options.Replace cannot tell an empty -I from none, so the caller
+// checks.)
 func CheckReplace(s string) error {
 	if s == "" {
-		return fmt.Errorf("-I needs a non-empty string to replace, e.g. -I %%")
+		return ErrEmptyReplace
 	}
 	return nil
 }

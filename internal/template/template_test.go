@@ -237,8 +237,8 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("%q: message %q is not one line without prefix", tt.line, err)
 		}
 	}
-	if err := CheckReplace(""); err == nil {
-		t.Error("CheckReplace(\"\"): no error")
+	if err := CheckReplace(""); err != ErrEmptyReplace {
+		t.Errorf("CheckReplace(\"\") = %v, want ErrEmptyReplace", err)
 	}
 	if err := CheckReplace("XX"); err != nil {
 		t.Error(err)
@@ -263,7 +263,7 @@ func TestTooLong(t *testing.T) {
 	if !errors.As(err, &tl) || tl.Index != 2 || tl.Len != MaxArg+1 || tl.Shell {
 		t.Fatalf("err %#v", err)
 	}
-	want := fmt.Sprintf("record 7: argument 2 is %d bytes; Linux passes at most 131071 bytes in one argument (use --pipe or a template that does not pass the record)", MaxArg+1)
+	want := fmt.Sprintf("record 7: argument 2 is %d bytes; Linux passes at most 131071 bytes in one argument", MaxArg+1)
 	if err.Error() != want {
 		t.Errorf("message %q", err)
 	}
