@@ -12,11 +12,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/internal/fswait"
 )
 
-// killAfter is how long a master or probe has to exit after SIGTERM.
-const killAfter = 2 * time.Second
+// killAfter is how long a master or probe has to exit after SIGTERM: the
+// grace every process parmap stops gets.
+const killAfter = channel.DefaultGrace
 
 // master is one ssh -N -o ControlMaster=yes process, a child of ours in a
 // process group of its own. It is up once its control socket exists.

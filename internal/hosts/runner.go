@@ -25,7 +25,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/internal/template"
 )
 
@@ -128,7 +130,7 @@ func (r *Runner) Argv(h Host, slot int, line string, env []string) []string {
 // reads ssh's stdin: when it ends, because this ssh was killed (--timeout,
 // Ctrl-C, --halt), or its master, or parmap died, the watcher sends SIGTERM to
 // the remote session's process group (the job and everything it started),
-// and SIGKILL 2 s later. Without it a remote job whose ssh is killed runs on
+// and SIGKILL after channel.DefaultGrace (2 s). Without it a remote job whose ssh is killed runs on
 // until it ends or writes to its lost output, as ssh forwards no signal
 // (without a pty). A guarded job costs one more fork remotely. For a Local
 // host it returns Argv's command and a nil stdin (/dev/null).
@@ -145,8 +147,8 @@ func (r *Runner) ArgvGuarded(h Host, slot int, line string, env []string) (argv 
 // then stops the session's process group, which sshd made for this session.
 // An exit trap kills the watcher once the job has ended. The watcher holds no
 // output open, so that ssh ends with the shell even when the shell is killed.
-const guard = `exec 3<&0 </dev/null; ` +
-	`{ while read -r _pm_; do :; done <&3; trap '' TERM; kill -TERM 0; sleep 2; kill -KILL 0; } >/dev/null 2>&1 & ` +
+var guard = `exec 3<&0 </dev/null; ` +
+	`{ while read -r _pm_; do :; done <&3; trap '' TERM; kill -TERM 0; sleep ` + strconv.Itoa(int(channel.DefaultGrace/time.Second)) + `; kill -KILL 0; } >/dev/null 2>&1 & ` +
 	`trap "kill -KILL $! 2>/dev/null" EXIT; exec 3<&-; `
 
 func (r *Runner) argv(h Host, slot int, remote string) []string {
