@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/parmap/parmap/internal/engine"
@@ -35,35 +34,3 @@ func wordNotice(n engine.Notice) string {
 	return "parmap: " + oneLine(s)
 }
 
-// wordRunError words why a run could not start or gave up.
-func wordRunError(err error) string {
-	var (
-		ie *engine.InputError
-		je *engine.JoblogError
-		se *engine.JobserverError
-		we *engine.WorkersError
-	)
-	switch {
-	case errors.Is(err, engine.ErrNoHosts):
-		return "no host of -S can be reached"
-	case errors.As(err, &ie):
-		flag := "-a"
-		if ie.Ranges {
-			flag = "--pipepart -a"
-		}
-		what := ""
-		if ie.Header {
-			what = "reading its header: "
-		}
-		return fmt.Sprintf("%s %s: %s%s", flag, ie.Path, what, describeFileErr(ie.Err))
-	case errors.As(err, &je):
-		return "--joblog " + je.Err.Error()
-	case errors.As(err, &se) && se.Serve:
-		return "--jobserver: " + se.Err.Error()
-	case errors.As(err, &se):
-		return "MAKEFLAGS: " + se.Err.Error()
-	case errors.As(err, &we):
-		return "--reuse: " + wordError(we.Err)
-	}
-	return wordError(err)
-}

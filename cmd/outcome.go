@@ -68,7 +68,7 @@ func outcome(sum engine.Summary, sourceFlags []string, stderr *os.File) int {
 	case sum.Signal != 0:
 		return dieOf(sum.Signal)
 	case sum.Err != nil:
-		return say(wordRunError(withSources(sum.Err, sourceFlags)))
+		return say(wordError(withSources(sum.Err, sourceFlags)))
 	case sum.OutputErr != nil:
 		if errors.Is(sum.OutputErr, syscall.EPIPE) {
 			return dieOf(syscall.SIGPIPE)

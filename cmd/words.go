@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parmap/parmap/internal/engine"
 	"github.com/parmap/parmap/internal/hosts"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/results"
@@ -33,8 +34,33 @@ func wordError(err error) string {
 		gap    *slurm.ArrayGapError
 		old    *slurm.ArrayVarError
 		long   *template.TooLongError
+		input  *engine.InputError
+		joblog *engine.JoblogError
+		jobsrv *engine.JobserverError
+		worker *engine.WorkersError
 	)
 	switch {
+	case errors.Is(err, engine.ErrNoHosts):
+		return "no host of -S can be reached"
+	case errors.As(err, &input):
+		flag := "-a"
+		if input.Ranges {
+			flag = "--pipepart -a"
+		}
+		what := ""
+		if input.Header {
+			what = "reading its header: "
+		}
+		return fmt.Sprintf("%s %s: %s%s", flag, input.Path, what, describeFileErr(input.Err))
+	case errors.As(err, &joblog):
+		return "--joblog " + joblog.Err.Error()
+	case errors.As(err, &jobsrv) && jobsrv.Serve:
+		return "--jobserver: " + jobsrv.Err.Error()
+	case errors.As(err, &jobsrv):
+		return "MAKEFLAGS: " + jobsrv.Err.Error()
+	case errors.As(err, &worker):
+		return "--reuse: " + wordError(worker.Err)
+
 	case errors.As(err, &source):
 		return wordSource(source, sourceFlag(err, source.Index))
 	case errors.As(err, &delim):

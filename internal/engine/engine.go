@@ -90,13 +90,14 @@ type run struct {
 	env   []string // Config.Env without the per-job variables, and with a served MAKEFLAGS
 	paths sync.Map // program name → path found in PATH
 
-	records *records.Reader // the records, without Pipe
+	records *records.Reader // the records, without Pipe; nil once the reader goroutine owns it
 	blocks  *blockSource    // the blocks, with Pipe
 	make    *makeJobs
 	remote  *remote         // -S; nil without it
 	log     *joblog.Log     // nil without a job log
 	skip    map[string]bool // Resume: command lines that already succeeded
 	dir     *results.Dir    // nil without --results
+	closers []func()        // what open opened, closed in reverse by close
 
 	// Set by runJobs:
 	budget   *pmap.Budget
@@ -141,21 +142,32 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		}
 	}()
 	if cfg.Pipe != nil {
-		r.blocks, err = openBlocks(cfg.Pipe, cfg.Records.Delim, st.Stdin)
+		if r.blocks, err = openBlocks(cfg.Pipe, cfg.Records.Delim, st.Stdin); err != nil {
+			return r, err
+		}
+		// Jobs read their ranges of the file until the run ends.
+		r.closers = append(r.closers, r.blocks.close)
 	} else {
-		r.records, err = records.Open(cfg.Sources, st.Stdin, cfg.Records)
-	}
-	if err != nil {
-		return r, err
+		if r.records, err = records.Open(cfg.Sources, st.Stdin, cfg.Records); err != nil {
+			return r, err
+		}
+		r.closers = append(r.closers, func() {
+			if r.records != nil { // no reader goroutine took it
+				r.records.Close()
+			}
+		})
 	}
 	if r.make, err = openMakeJobs(cfg); err != nil {
 		return r, err
 	}
+	// Every slot taken from make goes back.
+	r.closers = append(r.closers, r.make.close)
 	r.env = baseEnv(cfg.Env, r.make.env)
 	if cfg.Hosts != nil && !cfg.DryRun {
 		if r.remote, err = openRemote(ctx, cfg.Hosts, r.notify); err != nil {
 			return r, err
 		}
+		r.closers = append(r.closers, r.remote.close)
 	}
 	if cfg.Joblog != "" && !cfg.DryRun {
 		if cfg.Resume {
@@ -166,6 +178,7 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		if r.log, err = joblog.Open(cfg.Joblog, cfg.Resume); err != nil {
 			return r, &JoblogError{Path: cfg.Joblog, Err: err}
 		}
+		r.closers = append(r.closers, func() { r.log.Close() })
 	}
 	if cfg.Results != "" && !cfg.DryRun {
 		if r.dir, err = results.OpenDir(cfg.Results); err != nil {
@@ -175,25 +188,12 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 	return r, nil
 }
 
-// close releases what open opened. Every slot taken from make goes back.
+// close releases what open opened, last opened first.
 func (r *run) close() {
-	if r.log != nil {
-		r.log.Close()
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
 	}
-	if r.remote != nil {
-		r.remote.close()
-	}
-	if r.make != nil {
-		r.make.close()
-	}
-	if r.blocks != nil {
-		r.blocks.close()
-	}
-	if r.records != nil {
-		// The reader goroutine may still be blocked reading endless
-		// input; closing does not wait for it.
-		r.records.Close()
-	}
+	r.closers = nil
 }
 
 // notify tells the user n, between jobs' output once there is output.

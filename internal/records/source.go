@@ -68,19 +68,20 @@ type SourceError struct {
 	Err     error // the system's error, without the path; nil for a directory found by stat
 }
 
+// sourceProblems says what each SourceProblem is; the last two are followed
+// by the system's error.
+var sourceProblems = map[SourceProblem]string{
+	SourceMissing:    "no such file",
+	SourceDenied:     "permission denied",
+	SourceIsDir:      "is a directory",
+	SourceOpenFailed: "cannot open",
+	SourceReadFailed: "read failed",
+}
+
 func (e *SourceError) Error() string {
-	var what string
-	switch e.Problem {
-	case SourceMissing:
-		what = "no such file"
-	case SourceDenied:
-		what = "permission denied"
-	case SourceIsDir:
-		what = "is a directory"
-	case SourceOpenFailed:
-		what = fmt.Sprintf("cannot open: %v", e.Err)
-	default:
-		what = fmt.Sprintf("read failed: %v", e.Err)
+	what := sourceProblems[e.Problem]
+	if e.Problem == SourceOpenFailed || e.Problem == SourceReadFailed {
+		what += fmt.Sprintf(": %v", e.Err)
 	}
 	return e.Name() + ": " + what
 }
