@@ -33,4 +33,3 @@ func wordNotice(n engine.Notice) string {
 	}
 	return "parmap: " + oneLine(s)
 }
-
