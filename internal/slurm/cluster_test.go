@@ -35,7 +35,7 @@ func cluster(tb testing.TB) *slurmtest.Cluster {
 	c := slurmtest.New(tb)
 	tb.Logf("cluster: setup %v (reused %v, installed %v)", c.Setup.Round(time.Millisecond), c.Reused, c.Installed)
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		for {
 			out, err := c.Output(ctx, "squeue", "-h", "-n", jobName, "-o", "%i %T")
@@ -62,7 +62,9 @@ func salloc(t *testing.T, c *slurmtest.Cluster, kind string, args ...string) (Re
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A bound on failure: the allocation waits for the previous test's
+	// jobs to leave the node, and steps start slowly on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	argv := append([]string{"-J", jobName, "-t", "5"}, args...)
 	argv = append(argv, exe, "driver", kind, dir)
@@ -217,7 +219,9 @@ func TestArrayShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A bound on failure: Slurm starts array tasks about one wave a second
+	// (TESTBEDS.md), slower on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	specs := map[string]string{"1-4": "a", "0-3": "b", "1-7:2": "c", "0-2%1": "d", "1,4,9": "gaps"}
 	ids := map[string]string{}
