@@ -295,8 +295,8 @@ func TestGuardStopsRemoteJob(t *testing.T) {
 	cmd, done, fd := startRemoteSleep(t, r, h)
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	<-done
-	if !exits(fd, 10*time.Second) {
-		t.Error("remote job still runs 10s after its ssh was killed")
+	if !exits(fd, time.Minute) { // a bound on failure: it returns once the job has gone
+		t.Error("remote job still runs a minute after its ssh was killed")
 	}
 
 	_, done, fd = startRemoteSleep(t, r, h)
@@ -304,8 +304,8 @@ func TestGuardStopsRemoteJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-done
-	if !exits(fd, 10*time.Second) {
-		t.Error("remote job still runs 10s after Close")
+	if !exits(fd, time.Minute) {
+		t.Error("remote job still runs a minute after Close")
 	}
 }
 
