@@ -59,7 +59,7 @@ func TestClusters(t *testing.T) {
 			t.Errorf("srun: %q, %v", out, err)
 		}
 		// A job still running at Close.
-		if _, err := c.Output(ctx, "sbatch", "-Q", "-J", "slurmtest-left", "--wrap", "sleep 600"); err != nil {
+		if _, err := c.Output(ctx, "sbatch", "-Q", "-J", "slurmtest-left", "-o", "/dev/null", "--wrap", "sleep 600"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,7 +126,7 @@ func abandon() int {
 	say(c.Dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := c.Output(ctx, "sbatch", "-Q", "-J", "slurmtest-left", "--wrap", "sleep 600"); err != nil {
+	if _, err := c.Output(ctx, "sbatch", "-Q", "-J", "slurmtest-left", "-o", "/dev/null", "--wrap", "sleep 600"); err != nil {
 		say(err.Error())
 		return 1
 	}
