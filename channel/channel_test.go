@@ -33,12 +33,14 @@ func TestMain(m *testing.M) {
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		time.Sleep(time.Minute)
 	case "background":
-		// Leave a grandchild holding stdout, then exit at once.
+		// Leave a grandchild holding stdout, say its pid, and exit as soon
+		// as the parent has read it (a byte on stdin).
 		p, _ := os.StartProcess(os.Args[0], []string{os.Args[0]}, &os.ProcAttr{
 			Env:   childEnv("sleep"),
 			Files: []*os.File{nil, os.Stdout, os.Stderr},
 		})
-		fmt.Print(p.Pid)
+		fmt.Println(p.Pid)
+		os.Stdin.Read(make([]byte, 1))
 	case "sleep":
 		time.Sleep(time.Minute)
 	case "ignoreterm":
@@ -148,7 +150,7 @@ func alive(pid int) bool {
 
 func waitDead(t *testing.T, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute) // a bound on failure
 	for alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d still alive", pid)
@@ -159,10 +161,27 @@ func waitDead(t *testing.T, pid int) {
 
 func TestLingeringGrandchildIsReportedAndKilled(t *testing.T) {
 	exe := self(t)
-	res, out, _ := run(t, Spec{Path: exe, Argv: []string{exe}, Env: childEnv("background"), Linger: 100 * time.Millisecond})
-	pid, err := strconv.Atoi(out)
+	var out bytes.Buffer
+	lw := &lineWaiter{buf: &out, ch: make(chan struct{})}
+	// The child exits once its line has been read, so Linger bounds only
+	// the wait for the end of file that the grandchild holds back, not the
+	// reading of what the child wrote.
+	c, err := Start(Spec{Path: exe, Argv: []string{exe}, Env: childEnv("background"), Stdout: lw, Linger: 100 * time.Millisecond,
+		Feed: func(w *os.File) (int64, error) {
+			select {
+			case <-lw.ch:
+			case <-time.After(time.Minute): // a bound on failure
+			}
+			n, err := w.Write([]byte{'\n'})
+			return int64(n), err
+		}})
 	if err != nil {
-		t.Fatalf("output %q", out)
+		t.Fatal(err)
+	}
+	res := c.Wait()
+	pid, err := strconv.Atoi(strings.TrimSpace(out.String()))
+	if err != nil {
+		t.Fatalf("output %q", out.String())
 	}
 	if !res.Lingering || res.Exit != 0 {
 		t.Fatalf("result %+v", res)

@@ -30,10 +30,15 @@ func (t *shellTask) Retry() { t.retried++ }
 func TestTimeoutKillsTheJobsWholeGroup(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "bg")
-	// The job leaves a background grandchild in its group, then waits.
-	task := &shellTask{script: fmt.Sprintf("sleep 600 & echo $! > %s; wait", pidFile)}
+	// The job leaves a background grandchild in its group, then waits. It
+	// has done so before the timeout fires, however slowly it starts: its
+	// first command traps SIGTERM, a SIGTERM that comes before the
+	// grandchild runs is held until it does, and the job then dies of it
+	// (the exchange kills the group it leaves). Only sh's start, before its
+	// first command, is on the clock; KillAfter is a bound on failure.
+	task := &shellTask{script: fmt.Sprintf("trap term=1 TERM; sleep 600 & echo $! > %s; [ -n \"$term\" ] || wait; trap - TERM; kill -TERM $$", pidFile)}
 	var got channel.Result
-	sum := New(Options{Jobs: 1, Timeout: 200 * time.Millisecond, KillAfter: time.Second}).
+	sum := New(Options{Jobs: 1, Timeout: 500 * time.Millisecond, KillAfter: time.Minute}).
 		Run(context.Background(), feed(task), func(_ Task, _ int, r channel.Result) { got = r })
 	if !got.TimedOut || got.Signal != syscall.SIGTERM || sum.Failed != 1 {
 		t.Fatalf("result %+v, summary %+v", got, sum)
@@ -44,7 +49,7 @@ func TestTimeoutKillsTheJobsWholeGroup(t *testing.T) {
 	}
 	var pid int
 	fmt.Sscan(string(b), &pid)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil || strings.Contains(string(st), ") Z") {
@@ -58,9 +63,11 @@ func TestTimeoutKillsTheJobsWholeGroup(t *testing.T) {
 }
 
 func TestTimeoutEscalatesToKill(t *testing.T) {
+	// Ignoring SIGTERM is the job's first command: only sh's start is on the
+	// clock before the timeout.
 	task := &shellTask{script: "trap '' TERM; sleep 600 & wait; wait"}
 	var got channel.Result
-	New(Options{Jobs: 1, Timeout: 100 * time.Millisecond, KillAfter: 100 * time.Millisecond}).
+	New(Options{Jobs: 1, Timeout: 500 * time.Millisecond, KillAfter: 100 * time.Millisecond}).
 		Run(context.Background(), feed(task), func(_ Task, _ int, r channel.Result) { got = r })
 	if !got.TimedOut || got.Signal != syscall.SIGKILL {
 		t.Fatalf("result %+v", got)

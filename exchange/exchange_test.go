@@ -215,11 +215,11 @@ func TestHangupDrains(t *testing.T) {
 	}()
 	waitFiles(t, dir+"/ready")
 	sigs <- syscall.SIGHUP
-	// Wait for the exchange to take the signal, then end the running job
-	// ourselves: the drain must not have killed it.
-	for len(sigs) > 0 {
-		time.Sleep(time.Millisecond)
-	}
+	// Wait for the exchange to have acted on the signal (it starts no more
+	// jobs), then end the running job ourselves: the drain must not have
+	// killed it. (An empty channel only says the signal was taken, not yet
+	// acted on: the freed slot could still have started the second task.)
+	<-x.Quit()
 	x.mu.Lock()
 	for _, c := range x.running {
 		c.Signal(syscall.SIGINT)

@@ -45,16 +45,27 @@ func TestScripts(t *testing.T) {
 		if bed != nil {
 			// Cleanup, not defer: the scripts run in parallel subtests,
 			// after this function has returned.
-			t.Cleanup(func() { bed.Close() })
+			t.Cleanup(func() {
+				if err := bed.Close(); err != nil {
+					t.Error(err)
+				}
+			})
 		}
 	}
-	// A real single-node Slurm for the --slurm scripts (it stays up for the
-	// other packages' tests).
+	// A real single-node Slurm for the --slurm scripts, this test's own,
+	// stopped once they have run.
 	var cluster *slurmtest.Cluster
 	if !testing.Short() {
 		var err error
 		if cluster, err = slurmtest.Start(); err != nil && !errors.Is(err, slurmtest.ErrUnavailable) {
 			t.Fatal(err)
+		}
+		if cluster != nil {
+			t.Cleanup(func() {
+				if err := cluster.Close(); err != nil {
+					t.Error(err)
+				}
+			})
 		}
 	}
 	testscript.Run(t, testscript.Params{

@@ -92,10 +92,11 @@ type result struct {
 	stdout, stderr string
 }
 
-// run runs argv with stdin (nil: /dev/null), bounded by a minute.
+// run runs argv with stdin (nil: /dev/null), bounded by two minutes (longer
+// than runBarrier's jobs wait for each other).
 func run(t testing.TB, argv []string, stdin *os.File) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var out, errb bytes.Buffer

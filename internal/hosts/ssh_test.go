@@ -178,11 +178,13 @@ func TestUnreachable(t *testing.T) {
 
 // runBarrier runs n jobs at once on h, each waiting until all n have
 // started, so that n sessions are open at the same time, and returns their
-// results.
+// results. A job gives up (exit 99) after 6000 rounds, a minute at least: a
+// bound on failure only, as the sessions refused by sshd start on
+// connections of their own, which takes a while on a loaded machine.
 func runBarrier(t *testing.T, r *Runner, h Host, n int) []result {
 	dir := sharedDir(t)
 	line := fmt.Sprintf(`touch %s/s.$PARMAP_SLOT; i=0
-while [ "$(ls %s | wc -l)" -lt %d ]; do i=$((i+1)); [ $i -lt 1000 ] || exit 99; sleep 0.01; done`, dir, dir, n)
+while [ "$(ls %s | wc -l)" -lt %d ]; do i=$((i+1)); [ $i -lt 6000 ] || exit 99; sleep 0.01; done`, dir, dir, n)
 	res := make([]result, n)
 	var wg sync.WaitGroup
 	for slot := range n {
@@ -293,8 +295,8 @@ func TestGuardStopsRemoteJob(t *testing.T) {
 	cmd, done, fd := startRemoteSleep(t, r, h)
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	<-done
-	if !exits(fd, 10*time.Second) {
-		t.Error("remote job still runs 10s after its ssh was killed")
+	if !exits(fd, time.Minute) { // a bound on failure: it returns once the job has gone
+		t.Error("remote job still runs a minute after its ssh was killed")
 	}
 
 	_, done, fd = startRemoteSleep(t, r, h)
@@ -302,8 +304,8 @@ func TestGuardStopsRemoteJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-done
-	if !exits(fd, 10*time.Second) {
-		t.Error("remote job still runs 10s after Close")
+	if !exits(fd, time.Minute) {
+		t.Error("remote job still runs a minute after Close")
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // These tests run the real GNU make, with the test binary as its recipes'
@@ -89,7 +88,7 @@ func makeCmd(t *testing.T, g gnuMake, mr *makeRun, args, env []string) *exec.Cmd
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*helperWait) // longer than any helper's wait
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, g.path, append([]string{"-s", "--no-print-directory"}, args...)...)
 	cmd.Dir = mr.dir

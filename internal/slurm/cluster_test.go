@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,13 +31,44 @@ const jobName = "parmap-slurm-test"
 // each step's CPU a second longer.
 const noRaceSleep = "GORACE=atexit_sleep_ms=0"
 
-// cluster starts (or finds) the test cluster and makes sure that tb leaves
-// no job of its own behind.
+// The package's tests share one cluster, started by the first test that
+// needs it and stopped by TestMain once every test has run (the test
+// binary's own: another package's test binary running at the same time has
+// its own cluster). Should the test process die first, the cluster's
+// supervisor stops it.
+var shared struct {
+	once    sync.Once
+	cluster *slurmtest.Cluster
+	err     error
+}
+
+// closeCluster stops the shared cluster, if a test started it.
+func closeCluster() error {
+	if shared.cluster == nil {
+		return nil
+	}
+	return shared.cluster.Close()
+}
+
+// cluster returns the shared cluster, skipping tb when the machine cannot
+// run one, and makes sure that tb leaves no job of its own behind.
 func cluster(tb testing.TB) *slurmtest.Cluster {
-	c := slurmtest.New(tb)
-	tb.Logf("cluster: setup %v (reused %v, installed %v)", c.Setup.Round(time.Millisecond), c.Reused, c.Installed)
+	tb.Helper()
+	shared.once.Do(func() {
+		shared.cluster, shared.err = slurmtest.Start()
+		if shared.err == nil {
+			tb.Logf("cluster: up in %v (installed %v)", shared.cluster.Setup.Round(time.Millisecond), shared.cluster.Installed)
+		}
+	})
+	if errors.Is(shared.err, slurmtest.ErrUnavailable) {
+		tb.Skip(shared.err)
+	}
+	if shared.err != nil {
+		tb.Fatal(shared.err)
+	}
+	c := shared.cluster
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		for {
 			out, err := c.Output(ctx, "squeue", "-h", "-n", jobName, "-o", "%i %T")
@@ -62,7 +95,9 @@ func salloc(t *testing.T, c *slurmtest.Cluster, kind string, args ...string) (Re
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A bound on failure: the allocation waits for the previous test's
+	// jobs to leave the node, and steps start slowly on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	argv := append([]string{"-J", jobName, "-t", "5"}, args...)
 	argv = append(argv, exe, "driver", kind, dir)
@@ -217,7 +252,9 @@ func TestArrayShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A bound on failure: Slurm starts array tasks about one wave a second
+	// (TESTBEDS.md), slower on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	specs := map[string]string{"1-4": "a", "0-3": "b", "1-7:2": "c", "0-2%1": "d", "1,4,9": "gaps"}
 	ids := map[string]string{}

@@ -33,7 +33,13 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
 		os.Exit(helper(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	// The cluster the tests shared stops with them.
+	if err := closeCluster(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 func helper(args []string) int {

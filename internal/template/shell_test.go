@@ -22,21 +22,19 @@ var nasty = []string{
 	"EOF", "END", "\nEND\n", "x\t\ty", "1", "-1", "0x10", "a[$(echo pwned)]", "&x", "\\&",
 }
 
+// Every nasty value in every shape, under sh and under bash (with bash's own
+// shapes too): one shell process per shell for all of them.
 func TestShellQuoteContexts(t *testing.T) {
+	t.Parallel()
 	sh, bash := shells(t)
-	for _, v := range nasty {
-		if err := checkShapes(sh, shapes, v); err != nil {
-			t.Error(err)
-		}
-		if bash == "" {
-			continue
-		}
-		if err := checkShapes(bash, shapes, v); err != nil {
-			t.Error(err)
-		}
-		if err := checkShapes(bash, bashShapes, v); err != nil {
-			t.Error(err)
-		}
+	if err := checkShapesMany(sh, shapes, nasty); err != nil {
+		t.Error(err)
+	}
+	if bash == "" {
+		return
+	}
+	if err := checkShapesMany(bash, append(shapes[:len(shapes):len(shapes)], bashShapes...), nasty); err != nil {
+		t.Error(err)
 	}
 }
 
@@ -103,6 +101,7 @@ func TestShellArith(t *testing.T) {
 // Random values built from the bytes and pieces that matter to a shell, many
 // per shell process (the fuzzer runs one value per process, which is slow).
 func TestShellQuoteRandom(t *testing.T) {
+	t.Parallel()
 	sh, bash := shells(t)
 	pieces := []string{"'", `"`, "$", "`", `\`, "{", "}", "(", ")", "[", "]", ";", "|", "&", "*", "?",
 		"~", "#", "!", "<", ">", "=", " ", "\t", "\n", "\r", "\x01", "\x7f", "\xff", "é", "a", "Z", "0",
@@ -117,7 +116,7 @@ func TestShellQuoteRandom(t *testing.T) {
 		values = append(values, string(b))
 	}
 	for len(values) > 0 {
-		batch := values[:min(25, len(values))]
+		batch := values[:min(50, len(values))]
 		values = values[len(batch):]
 		if err := checkShapesMany(sh, shapes, batch); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package template
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
@@ -129,6 +130,15 @@ func checkShapes(shell string, shapes []shape, v string) error {
 }
 
 // checkShapesMany runs every shape for every value in one shell process.
+//
+// The shapes run one after the other in the script's own shell, each in a
+// brace group after an unset of the variables shapes use, and a line holding
+// a random token and the shape's number, written to stdout and stderr before
+// each shape, separates their outputs. A subshell and two output files per
+// shape, as this once did, cost five to seven times as much (fork, and file
+// creation on the disk under /tmp), which made this package the slowest of
+// the suite under load. A shape that ends the script (a quoting bug that
+// runs exit) loses the markers after it, which fails the check.
 func checkShapesMany(shell string, shapes []shape, values []string) error {
 	dir, err := os.MkdirTemp("", "parmap-template")
 	if err != nil {
@@ -140,8 +150,12 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 			os.RemoveAll(dir)
 		}
 	}()
+	token := make([]byte, 12)
+	rand.Read(token)
+	mark := func(k int) string { return fmt.Sprintf("pmshape-%x %d\n", token, k) }
+	n := len(shapes) * len(values)
 	var script strings.Builder
-	lines := make([]string, len(shapes)*len(values))
+	lines := make([]string, n)
 	for j, v := range values {
 		for i, s := range shapes {
 			line, err := expandLine(shell, s.line, v)
@@ -150,37 +164,48 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 			}
 			k := j*len(shapes) + i
 			lines[k] = line
-			fmt.Fprintf(&script, "(\n%s\n) >%s/%d 2>%s/%d.err\n", line, dir, k, dir, k)
+			fmt.Fprintf(&script, "printf %%s '%[1]s'; printf %%s '%[1]s' >&2\n{ unset x y a i\n%[2]s\n}\n", mark(k), line)
 		}
 	}
+	fmt.Fprintf(&script, "printf %%s '%[1]s'; printf %%s '%[1]s' >&2\n", mark(n))
 	file := filepath.Join(dir, "script")
 	if err := os.WriteFile(file, []byte(script.String()), 0o600); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, shell, file)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
 	if ctx.Err() != nil {
 		keep = true
 		return fmt.Errorf("%s %s: values %q: timed out", shell, file, values)
 	}
 	if err != nil {
 		keep = true
-		return fmt.Errorf("%s %s: values %q: script failed: %v: %s", shell, file, values, err, out)
+		return fmt.Errorf("%s %s: values %q: script failed: %v: %s", shell, file, values, err, stderr.Bytes())
+	}
+	outs, err := splitOutput(stdout.Bytes(), n, mark)
+	if err != nil {
+		keep = true
+		return fmt.Errorf("%s %s: values %q: stdout: %v", shell, file, values, err)
+	}
+	errOuts, err := splitOutput(stderr.Bytes(), n, mark)
+	if err != nil {
+		keep = true
+		return fmt.Errorf("%s %s: values %q: stderr: %v", shell, file, values, err)
 	}
 	var errs []string
 	for j, v := range values {
 		for i, s := range shapes {
 			k := j*len(shapes) + i
-			got, _ := os.ReadFile(filepath.Join(dir, fmt.Sprint(k)))
-			if want := s.want(v); !bytes.Equal(got, []byte(want)) {
-				stderr, _ := os.ReadFile(filepath.Join(dir, fmt.Sprint(k)+".err"))
+			if want := s.want(v); !bytes.Equal(outs[k], []byte(want)) {
 				errs = append(errs, fmt.Sprintf("%s: template %q, value %q\n\tline %q\n\tgot  %q\n\twant %q\n\tstderr %q",
-					shell, s.line, v, lines[k], got, want, stderr))
+					shell, s.line, v, lines[k], outs[k], want, errOuts[k]))
 			}
 		}
 	}
@@ -188,6 +213,29 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// splitOutput cuts a script's output into the n shapes' parts at the markers
+// mark(0) … mark(n), which must all be there, in order.
+func splitOutput(out []byte, n int, mark func(int) string) ([][]byte, error) {
+	parts := make([][]byte, n)
+	m := []byte(mark(0))
+	if !bytes.HasPrefix(out, m) {
+		return nil, fmt.Errorf("no marker before the first shape: %q", out[:min(len(out), 200)])
+	}
+	out = out[len(m):]
+	for k := range n {
+		next := []byte(mark(k + 1))
+		i := bytes.Index(out, next)
+		if i < 0 {
+			return nil, fmt.Errorf("the script ended in shape %d (no marker after it): %q", k, out[:min(len(out), 200)])
+		}
+		parts[k], out = out[:i], out[i+len(next):]
+	}
+	if len(out) > 0 {
+		return nil, fmt.Errorf("output after the last shape: %q", out[:min(len(out), 200)])
+	}
+	return parts, nil
 }
 
 // shells returns the shells to test with: sh, and bash when it is installed.

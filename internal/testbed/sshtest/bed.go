@@ -3,10 +3,12 @@
 // namespaces of their own, with hostnames of their own, reachable from a
 // client namespace. It needs root; it installs openssh-server with apt-get
 // when sshd is missing. Nothing it starts outlives the test process: the sshd
-// processes are its children (Pdeathsig), and Close deletes the namespaces
-// and files, or a reaper process does when the test process dies first (a
-// panic, go test -timeout); the next Start also sweeps what a dead test
-// process left.
+// processes are its children (Pdeathsig); Close stops them, kills whatever
+// still runs in the namespaces and the per-connection sshd processes (they
+// leave the daemon's group, but hold its log file in Dir open: see
+// testbed.Marked), and deletes the namespaces and files; a reaper process does
+// the same when the test process dies first (a panic, go test -timeout);
+// the next Start also sweeps what a dead test process left.
 //
 // Only tests import it; parmap's binary does not.
 package sshtest
@@ -23,6 +25,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/parmap/parmap/internal/testbed"
 )
 
 // The host aliases of the Bed's ssh_config.
@@ -150,15 +154,24 @@ func (b *Bed) Log(host string) string {
 	return string(data)
 }
 
-// Close stops every sshd by its process group, deletes the namespaces (and
-// with them their veths and bridge) and the Bed's directory. Later calls
-// return the first call's result.
+// Close stops every sshd by its process group, kills whatever else runs in
+// the namespaces (the hosts' sessions, clients in the client namespace),
+// ends the per-connection sshd processes of Local (connections still open)
+// with SIGTERM, then deletes the namespaces (and with them their veths and
+// bridge) and the Bed's directory. Later calls return the first call's
+// result.
 func (b *Bed) Close() error {
 	b.closeOnce.Do(func() {
 		var errs []error
 		for _, d := range b.daemons {
 			d.stop()
 		}
+		for _, ns := range b.namespaces {
+			errs = append(errs, killNamespace(ns))
+		}
+		// Connections still open (an ssh master that has not exited yet):
+		// sshd ends one on SIGTERM.
+		testbed.Stop(b.Dir, syscall.SIGTERM, 10*time.Second)
 		for i := len(b.namespaces) - 1; i >= 0; i-- {
 			if out, err := exec.Command("ip", "netns", "del", b.namespaces[i]).CombinedOutput(); err != nil {
 				errs = append(errs, fmt.Errorf("ip netns del %s: %v: %s", b.namespaces[i], err, strings.TrimSpace(string(out))))
@@ -179,17 +192,24 @@ func (b *Bed) Close() error {
 
 // startReaper starts a dead man's switch: a shell in a session of its own
 // that waits for the end of a pipe whose other end only this process holds,
-// then deletes the namespaces and the directory. So a test process that dies
-// without Close (a panic, go test's -timeout) leaves nothing behind: its
-// sshd processes die with it (Pdeathsig), and the reaper does the rest.
-// Close does the same work itself, then ends the reaper.
+// then kills what runs in the namespaces and the processes of the Bed (see
+// testbed.Marked), and deletes the namespaces and the directory. So a test
+// process that dies without Close (a panic, go test's -timeout) leaves
+// nothing behind: its sshd processes die with it (Pdeathsig), and the
+// reaper does the rest. Close does the same work itself, then ends the
+// reaper.
 func (b *Bed) startReaper() error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	script := `read _; for ns do ip netns del "$ns" 2>/dev/null; done; rm -rf "$0"`
+	// sshd processes hold their log file in the directory open (see
+	// testbed.Marked).
+	script := `read _
+for ns do ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL; ip netns del "$ns" 2>/dev/null; done
+for p in /proc/[0-9]*; do ls -l "$p/fd" 2>/dev/null | grep -qF -- "-> $0/" && kill -KILL "${p#/proc/}"; done
+rm -rf "$0"`
 	cmd := exec.Command("sh", append([]string{"-c", script, b.Dir}, b.namespaces...)...)
 	cmd.Stdin = r
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

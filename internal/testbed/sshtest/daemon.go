@@ -13,7 +13,9 @@ import (
 )
 
 // daemon is a server process of the Bed, a child of the test process in a
-// process group of its own, killed with the test process if it dies.
+// process group of its own, killed with the test process if it dies. The
+// per-connection processes sshd starts leave its group; they are known by
+// the log file in the Bed's directory they hold open (testbed.Marked).
 type daemon struct {
 	name string
 	cmd  *exec.Cmd

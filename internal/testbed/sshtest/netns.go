@@ -88,11 +88,16 @@ func (b *Bed) Kill(host string) error {
 			d.stop()
 		}
 	}
-	// A session may fork while it is being killed: kill until none is left.
+	return killNamespace(b.ns(host))
+}
+
+// killNamespace SIGKILLs every process in network namespace ns until none is
+// left (a session may fork while it is being killed).
+func killNamespace(ns string) error {
 	for range 100 {
-		out, err := exec.Command("ip", "netns", "pids", b.ns(host)).Output()
+		out, err := exec.Command("ip", "netns", "pids", ns).Output()
 		if err != nil {
-			return fmt.Errorf("ip netns pids %s: %v", b.ns(host), err)
+			return fmt.Errorf("ip netns pids %s: %v", ns, err)
 		}
 		pids := strings.Fields(string(out))
 		if len(pids) == 0 {
@@ -104,7 +109,7 @@ func (b *Bed) Kill(host string) error {
 			}
 		}
 	}
-	return fmt.Errorf("sshtest: processes of %s keep coming back", host)
+	return fmt.Errorf("sshtest: processes in namespace %s keep coming back", ns)
 }
 
 // Restart starts the sshd of host H1 or H2 again after Kill.
