@@ -1,6 +1,6 @@
 // Package hosts runs parmap's jobs on other machines through the system's
 // OpenSSH client: it parses -S / --sshloginfile, opens one shared connection
-// (ControlMaster) per host and per 10 slots before the jobs fan out, and
+// (ControlMaster) per host and per SessionsPerMaster slots before the jobs fan out, and
 // builds each job's ssh command line.
 //
 // The flow for one run:
@@ -32,11 +32,14 @@ import (
 )
 
 // SessionsPerMaster is how many jobs at once share one master connection.
-// It is sshd's default MaxSessions: a master asked for more sessions gets
+// sshd's default MaxSessions is 10: a master asked for more sessions gets
 // "Session open refused by peer" and the job falls back, with that message on
-// its stderr, to a connection of its own. A host with more slots gets more
-// masters, slots 0–9 on the first, 10–19 on the second, and so on.
-const SessionsPerMaster = 10
+// its stderr, to a connection of its own. sshd frees a session a little after
+// its job has ended, so a new job in the same slot may find the old session
+// still counted: two sessions of headroom keep that from happening on a busy
+// machine (seen at 10). A host with more slots gets more masters, slots 0–7
+// on the first, 8–15 on the second, and so on.
+const SessionsPerMaster = 8
 
 // controlPathMax is the length of sun_path: a ControlPath must be shorter.
 // ssh also binds a temporary name 17 bytes longer before linking the real one.
