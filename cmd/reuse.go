@@ -60,7 +60,7 @@ func (p *plan) parseReuse(c *cli.Context) error {
 	var err error
 	if c.IsSet("reuse-protocol") {
 		if p.reuse.protocol, err = reuse.ParseProtocol(c.String("reuse-protocol")); err != nil {
-			return usagef("%v", err)
+			return usagef("%s", wordReuse(err))
 		}
 	}
 	for _, n := range []struct {
@@ -221,7 +221,7 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 		req := a.Req
 		failed := a.Err != nil
 		if failed {
-			s.out.Message(fmt.Sprintf("parmap: record %d: %s", req.Seq, oneLine(a.Err.Error())))
+			s.out.Message(fmt.Sprintf("parmap: record %d: %s", req.Seq, wordReuse(a.Err)))
 		}
 		if s.log != nil {
 			e := joblog.Entry{Seq: req.Seq, Host: ":", Start: a.Start, Runtime: a.Runtime,
@@ -265,14 +265,14 @@ func (s *session) runReuse(ctx context.Context, r *records.Reader, sigs chan os.
 		Stderr:     func(int) io.WriteCloser { return s.out.Lines("", true) },
 		Timing:     s.log != nil,
 		Idle:       s.out.FlushSoon,
-		Message:    s.out.Message,
+		Notice:     func(n reuse.Notice) { s.out.Message("parmap: " + wordReuseNotice(n)) },
 	}
 	stopFlusher := s.out.FlushInBackground(answerFlushInterval)
 	sum := reuse.Run(ctx, opt, in, deliver)
 	stopFlusher()
 	s.bar.Finish()
 	if sum.Err != nil && sum.Signal == 0 {
-		s.out.Message("parmap: --reuse: " + oneLine(sum.Err.Error()))
+		s.out.Message("parmap: " + wordReuse(sum.Err))
 		return exitError
 	}
 	return s.status(sum.Signal, readErr.Load(), sum.Halted, sum.HaltExit, sum.Failed)
