@@ -23,7 +23,7 @@ func wordNotice(n engine.Notice) string {
 	case engine.RecordFailed:
 		s = fmt.Sprintf("record %d: %s", n.Seq, wordError(n.Err))
 	case engine.WorkerEvent:
-		return n.Err.Error() // TODO: reuse.Notice
+		s = wordReuseNotice(n.Worker)
 	case engine.HostUnreachable:
 		s = wordError(n.Err) + "; no jobs go there"
 	case engine.HostDown:

@@ -211,7 +211,7 @@ func parseSize(s string) (int64, error) {
 func parseProtocol(s string) (reuse.Protocol, error) {
 	p, err := reuse.ParseProtocol(s)
 	if err != nil {
-		return p, usagef("--reuse-protocol %q: give line, null or json", s)
+		return p, usagef("%s", wordError(err))
 	}
 	return p, nil
 }

@@ -37,7 +37,6 @@ func wordError(err error) string {
 		input  *engine.InputError
 		joblog *engine.JoblogError
 		jobsrv *engine.JobserverError
-		worker *engine.WorkersError
 	)
 	switch {
 	case errors.Is(err, engine.ErrNoHosts):
@@ -58,8 +57,6 @@ func wordError(err error) string {
 		return "--jobserver: " + jobsrv.Err.Error()
 	case errors.As(err, &jobsrv):
 		return "MAKEFLAGS: " + jobsrv.Err.Error()
-	case errors.As(err, &worker):
-		return "--reuse: " + wordError(worker.Err)
 
 	case errors.As(err, &source):
 		return wordSource(source, sourceFlag(err, source.Index))
@@ -110,7 +107,7 @@ func wordError(err error) string {
 		return fmt.Sprintf("record %d: %s is %d bytes; Linux passes at most %d bytes in one argument (use --pipe or a template that does not pass the record)",
 			long.Seq, what, long.Len, template.MaxArg)
 	}
-	return err.Error()
+	return wordReuse(err)
 }
 
 // wordSource words a record source that cannot be read; flag is the option

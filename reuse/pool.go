@@ -7,19 +7,32 @@
 // restarted; exactly the records in flight to it fail (and are retried, when
 // asked). Workers run as tasks of an exchange.Exchange, one per job slot, so
 // signals, halts and process-group kills work as they do for jobs. The pool
-// knows nothing of the command line or of how answers are printed.
+// knows nothing of the command line or of how answers are printed: it
+// reports what happened as values (Answer.Err, Notice, Summary.Err), for the
+// caller to word.
 //
 // Records reach the workers through an Input queue, which wakes its reader
 // once per batch. A worker with a window of one record is driven by a
 // single goroutine (write, read the answer, take the next record); a larger
 // window has a sender and a receiver goroutine. In lock-step every
 // goroutine wake-up is on the path of every record, so both keep them few.
+//
+// The life of a run:
+//
+//	starter ──first record──▶ supply ──▶ tasks ──▶ exchange slot ──▶ worker process
+//	                            ▲                                         │ exits
+//	                            └──── supply(1) ◀──── workerDone ◀────────┘
+//
+//	Input ──▶ next (retries first) ──▶ sender ──▶ stdin ┄ worker ┄ stdout ──▶ receiver ──▶ resolve ──▶ deliver
+//	                ▲                                                                        │ failed, tries left
+//	                └──────────────────────────── retry queue ◀──────────────────────────────┘
+//
+// settle closes tasks once every record is resolved; the slots then end
+// with their workers, and Run returns.
 package reuse
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -42,15 +55,17 @@ type Options struct {
 	// gets end of file, answers what it has, exits, and a new one starts.
 	MaxRecords int
 	// Timeout is how long a worker with records in flight may stay silent
-	// before it is killed (SIGTERM, then SIGKILL after the exchange's
-	// KillAfter) and restarted. 0 means no limit.
+	// before it is stopped (SIGTERM, then SIGKILL after the exchange's
+	// KillAfter) and restarted; its records fail with a *TimeoutError. 0
+	// means no limit.
 	Timeout time.Duration
 	// Retries sends a record that failed up to that many more times.
 	Retries int
 	// Halt stops the run by the records that failed or succeeded.
 	Halt exchange.Halt
 	// Exchange holds the settings for running the worker processes: signals,
-	// KillAfter, Delay. Its Jobs, Timeout, Retries and Halt are the pool's.
+	// KillAfter (also the grace a faulty worker gets before SIGKILL), Delay.
+	// Its Jobs, Timeout, Retries and Halt are the pool's.
 	Exchange exchange.Options
 	// Command returns the worker process for a job slot, without its
 	// standard streams.
@@ -65,9 +80,10 @@ type Options struct {
 	// Idle is called by a goroutine that delivered answers and is about to
 	// wait for more: the moment to flush output. It may be nil.
 	Idle func()
-	// Message reports one line about the workers (a restart, an exit
-	// status); it may be nil.
-	Message func(string)
+	// Notice is told what happened to a worker when no record reports it
+	// (see NoticeKind). It is called from the worker's slot, concurrently
+	// with other calls and with deliver. It may be nil.
+	Notice func(Notice)
 }
 
 // Request is one record to send.
@@ -88,7 +104,8 @@ type Answer struct {
 	// Output is the answer without its separator. It is only valid during
 	// the delivery call.
 	Output []byte
-	// Err is why the record failed; nil when it succeeded.
+	// Err is why the record failed, nil when it succeeded: a *LostError,
+	// *TimeoutError, *ProtocolError, *UnsendableError or *AnswerError.
 	Err error
 	// Slot is the job slot of the worker that answered (or failed) it.
 	Slot    int
@@ -104,8 +121,9 @@ type Summary struct {
 	Canceled bool
 	Halted   bool
 	HaltExit int
-	// Err is why the pool gave up: its workers cannot start, or keep dying
-	// before they answer anything.
+	// Err is why the pool gave up: a *StartError (its workers cannot
+	// start) or a *DyingError (they keep dying before they answer
+	// anything). nil when it did not.
 	Err error
 }
 
@@ -115,13 +133,13 @@ type Pool struct {
 	in      *Input
 	deliver func(Answer)
 	x       *exchange.Exchange
-	tasks   chan exchange.Task
-	kick    chan struct{} // a record was queued for retry
+	tasks   chan exchange.Task // the supply of workers; holds Workers
+	kick    chan struct{}      // a record was queued for retry
 
-	wg sync.WaitGroup // the workers' sender and receiver goroutines
+	wg sync.WaitGroup // the starter and the workers' goroutines
 
 	// Counted per record, without the lock.
-	outstanding atomic.Int64 // records taken from in and not yet resolved
+	outstanding atomic.Int64 // records taken from in and not yet resolved (queued retries included)
 	taking      atomic.Int32 // senders between reading in and counting what they read
 	inputEnded  atomic.Bool
 	retries     atomic.Int32 // len(retry)
@@ -129,17 +147,19 @@ type Pool struct {
 	failed      atomic.Int64
 	deaths      atomic.Int32 // workers in a row that died before answering anything
 
-	mu          sync.Mutex
-	retry       []*Request // records to send again, first come first
-	live        int        // worker tasks queued or running
-	tasksClosed bool
-	err         error
+	mu        sync.Mutex
+	retry     []*Request // records to send again, first come first
+	live      int        // workers counted for the exchange: queued on tasks or running
+	supplying int        // of those, how many are still to be sent on tasks
+	closed    bool       // tasks is closed (or about to be, by the settle that set this)
+	err       error
 }
 
 // Run feeds the records from in to the workers until in is closed and every
 // record is resolved, or the run is stopped (ctx, a signal, a halt), and
-// returns once every worker has exited. deliver is called once per resolved
-// record, from the workers' goroutines, concurrently.
+// returns once every worker has exited and every goroutine of the run has
+// ended. deliver is called once per resolved record, from the workers'
+// goroutines, concurrently.
 func Run(ctx context.Context, opt Options, in *Input, deliver func(Answer)) Summary {
 	opt.Workers = max(opt.Workers, 1)
 	opt.Window = max(opt.Window, 1)
@@ -153,20 +173,8 @@ func Run(ctx context.Context, opt Options, in *Input, deliver func(Answer)) Summ
 		tasks:   make(chan exchange.Task, opt.Workers),
 		kick:    make(chan struct{}, 1),
 	}
-
-	// No worker starts before there is a record for it.
-	first, ok := p.first(ctx)
-	if !ok {
-		close(p.tasks)
-	} else {
-		p.outstanding.Store(1)
-		p.retry = append(p.retry, first)
-		p.retries.Store(1)
-		for range opt.Workers {
-			p.live++
-			p.tasks <- &worker{p: p}
-		}
-	}
+	p.wg.Add(1)
+	go p.start()
 	xsum := p.x.Run(ctx, p.tasks, p.workerDone)
 	p.wg.Wait()
 
@@ -176,22 +184,19 @@ func Run(ctx context.Context, opt Options, in *Input, deliver func(Answer)) Summ
 		Halted: xsum.Halted, HaltExit: xsum.HaltExit, Err: p.err}
 }
 
-// first waits for the first record, or the end of input or of the run.
-func (p *Pool) first(ctx context.Context) (*Request, bool) {
-	for {
-		r, ended := p.in.take()
-		switch {
-		case r != nil:
-			return r, true
-		case ended:
-			p.inputEnded.Store(true)
-			return nil, false
+// start is the starter: it waits for the first record, or the end of the
+// input or of the run, while the exchange already acts on signals and ctx;
+// no worker starts before there is a record for it.
+func (p *Pool) start() {
+	defer p.wg.Done()
+	for !p.stopping() {
+		if r := p.read(true, nil); r != nil {
+			p.again(r) // the first worker takes it
+			p.supply(p.opt.Workers)
+			return
 		}
-		select {
-		case <-p.in.Ready():
-		case <-p.in.Done():
-		case <-ctx.Done():
-			return nil, false
+		if p.inputEnded.Load() {
+			return // no record: read settled the run, and no worker starts
 		}
 	}
 }
@@ -226,9 +231,9 @@ func (p *Pool) next(stop <-chan struct{}, flush func() bool) (*Request, bool) {
 
 // read takes the next record from the input, or nil: at its end, when
 // there is none yet and wait is false, or when woken for another reason (a
-// retry, a stop). The sender counts itself in p.taking while it reads:
-// while any sender is between reading a record and counting it in
-// p.outstanding, the run cannot be seen as finished.
+// retry, a stop). The reader counts itself in p.taking while it reads:
+// while any reader is between reading a record and counting it in
+// p.outstanding, the run cannot be seen as finished (see settle).
 func (p *Pool) read(wait bool, stop <-chan struct{}) *Request {
 	p.taking.Add(1)
 	defer p.untake()
@@ -251,6 +256,13 @@ func (p *Pool) read(wait bool, stop <-chan struct{}) *Request {
 	return nil
 }
 
+// untake ends a read of the input.
+func (p *Pool) untake() {
+	if p.taking.Add(-1) == 0 {
+		p.settle()
+	}
+}
+
 func closed(c <-chan struct{}) bool {
 	select {
 	case <-c:
@@ -258,6 +270,16 @@ func closed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// again queues a record for another try (or its first one, from the
+// starter). It stays counted in p.outstanding.
+func (p *Pool) again(r *Request) {
+	p.mu.Lock()
+	p.retry = append(p.retry, r)
+	p.retries.Add(1)
+	p.mu.Unlock()
+	p.kickRetry()
 }
 
 // popRetry takes the first record queued for another try, or nil.
@@ -278,28 +300,82 @@ func (p *Pool) popRetry() *Request {
 	return r
 }
 
-// untake ends a sender's read of the input.
-func (p *Pool) untake() {
-	if p.taking.Add(-1) == 0 && p.inputEnded.Load() {
-		p.closeTasksIfFinished()
+// dropRetries forgets queued retries when the pool gives up.
+func (p *Pool) dropRetries() {
+	p.mu.Lock()
+	n := len(p.retry)
+	p.retry = nil
+	p.retries.Store(0)
+	p.mu.Unlock()
+	if n > 0 && p.outstanding.Add(-int64(n)) == 0 {
+		p.settle()
 	}
 }
 
 func (p *Pool) kickRetry() { signal(p.kick) }
 
-// closeTasksIfFinished ends the supply of workers once every record is
-// resolved.
-func (p *Pool) closeTasksIfFinished() {
+// settle closes the supply of workers once every record is resolved: the
+// input has ended, no reader is between taking a record and counting it,
+// no record is outstanding (in flight, or queued for a retry), and no
+// supply is between counting a worker and sending it. The exchange's slots
+// then end as their workers do. It is the one place that decides this.
+//
+// Why it is race-free:
+//
+//   - Once true, the condition stays true. After the input ended, a read
+//     takes nothing (the Input reports its end for good), so outstanding
+//     only falls; retries are counted in it, so none can be queued.
+//   - It is checked after every change that can make it true, by the
+//     goroutine that made the change: untake (taking falls to 0; the end of
+//     input is only ever seen inside a read, so the untake after it checks),
+//     resolve and dropRetries (outstanding falls to 0) and supply
+//     (supplying falls to 0). Each writes its counter before settle reads
+//     the others, and atomics are sequentially consistent, so of two
+//     changes that race, at least the later check sees both.
+//   - A reader counts itself in taking before it reads the input and
+//     counts what it took in outstanding before it uncounts itself, so a
+//     record is never between the two counters unseen.
+//   - tasks is closed once (closed, under p.mu) and never while a supply
+//     is about to send on it (supplying > 0); such a supply calls settle
+//     when it has sent. No send or close happens under p.mu.
+func (p *Pool) settle() {
+	if !p.inputEnded.Load() || p.taking.Load() != 0 || p.outstanding.Load() != 0 {
+		return
+	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.closeTasksIfFinishedLocked()
-}
-
-func (p *Pool) closeTasksIfFinishedLocked() {
-	if p.inputEnded.Load() && p.taking.Load() == 0 && p.outstanding.Load() == 0 && len(p.retry) == 0 && !p.tasksClosed {
-		p.tasksClosed = true
+	last := !p.closed && p.supplying == 0 && len(p.retry) == 0
+	if last {
+		p.closed = true
+	}
+	p.mu.Unlock()
+	if last {
 		close(p.tasks)
 	}
+}
+
+// supply queues up to n new workers for the exchange, while there is work
+// for them (the input goes on, or records wait for a retry), the run goes
+// on, and fewer than Workers are queued or running.
+func (p *Pool) supply(n int) {
+	p.mu.Lock()
+	if p.closed || p.stopping() || p.inputEnded.Load() && len(p.retry) == 0 {
+		n = 0
+	}
+	n = min(n, p.opt.Workers-p.live)
+	if n <= 0 {
+		p.mu.Unlock()
+		return
+	}
+	p.live += n
+	p.supplying += n
+	p.mu.Unlock()
+	for range n {
+		p.tasks <- &worker{p: p} // never blocks: tasks holds Workers, and live ≤ Workers
+	}
+	p.mu.Lock()
+	p.supplying -= n
+	p.mu.Unlock()
+	p.settle()
 }
 
 // resolve delivers a record's outcome, or queues it for another try
@@ -307,11 +383,7 @@ func (p *Pool) closeTasksIfFinishedLocked() {
 func (p *Pool) resolve(a *Answer) {
 	if a.Err != nil && a.Req.tries < p.opt.Retries && !p.stopping() {
 		a.Req.tries++
-		p.mu.Lock()
-		p.retry = append(p.retry, a.Req)
-		p.retries.Add(1)
-		p.mu.Unlock()
-		p.kickRetry()
+		p.again(a.Req)
 		return
 	}
 	p.deliver(*a)
@@ -322,8 +394,8 @@ func (p *Pool) resolve(a *Answer) {
 	} else {
 		failed = p.failed.Load()
 	}
-	if p.outstanding.Add(-1) == 0 && p.inputEnded.Load() {
-		p.closeTasksIfFinished()
+	if p.outstanding.Add(-1) == 0 {
+		p.settle()
 	}
 	if p.opt.Halt.When != exchange.HaltNever && p.opt.Halt.Triggered(done, failed) {
 		exit := 0
@@ -344,12 +416,6 @@ func (p *Pool) stopping() bool {
 	}
 }
 
-func (p *Pool) message(format string, args ...any) {
-	if p.opt.Message != nil {
-		p.opt.Message(fmt.Sprintf(format, args...))
-	}
-}
-
 // startLimit is how many workers in a row may die before answering anything
 // before the pool gives up.
 func (p *Pool) startLimit() int { return max(5, 2*p.opt.Workers) }
@@ -361,22 +427,18 @@ func (p *Pool) workerDone(t exchange.Task, slot int, res channel.Result) {
 	w := t.(*worker)
 	w.finish(res)
 	stopping := p.stopping()
+	reason := w.fault()
 
-	var startErr *channel.StartError
 	p.mu.Lock()
 	p.live--
 	switch {
-	case errors.As(res.Err, &startErr):
-		if p.err == nil {
-			p.err = res.Err
-		}
 	case res.Err != nil:
 		if p.err == nil {
-			p.err = fmt.Errorf("starting a worker: %w", res.Err)
+			p.err = &StartError{Slot: slot, Err: res.Err}
 		}
 	case w.answered == 0 && !stopping:
 		if n := int(p.deaths.Add(1)); n >= p.startLimit() && p.err == nil {
-			p.err = fmt.Errorf("workers died %d times in a row before answering a record (the last: %s); is the command a worker that reads records from stdin and answers each?", n, exitText(res))
+			p.err = &DyingError{Count: n, Last: res}
 		}
 	}
 	gaveUp := p.err != nil
@@ -385,57 +447,34 @@ func (p *Pool) workerDone(t exchange.Task, slot int, res channel.Result) {
 	// The records in flight to it fail, unless the run is being stopped
 	// (then they are not done, as jobs killed by a stop are not).
 	lost := w.unanswered()
+	var lostErr error
 	for _, r := range lost {
-		if stopping && w.reason == nil {
+		if stopping && reason == nil {
 			continue
 		}
-		reason := w.reason
-		if reason == nil {
-			reason = fmt.Errorf("the worker in slot %d %s before answering", slot, exitText(res))
+		err := reason
+		if err == nil {
+			if lostErr == nil {
+				lostErr = &LostError{Slot: slot, Result: res}
+			}
+			err = lostErr
 		}
-		p.resolve(&Answer{Req: r, Err: reason, Slot: slot, Start: r.sent, Runtime: time.Since(r.sent)})
+		p.resolve(&Answer{Req: r, Err: err, Slot: slot, Start: r.sent, Runtime: time.Since(r.sent)})
 	}
 	if gaveUp {
 		p.x.Drain()
-		p.mu.Lock()
 		p.dropRetries()
-		p.mu.Unlock()
 		return
 	}
-	switch {
-	case len(lost) > 0 || stopping:
-	case w.reason != nil:
-		p.message("parmap: %v", w.reason)
-	case res.Err == nil && (res.Exit != 0 || res.Signal != 0):
-		p.message("parmap: the worker in slot %d %s", slot, exitText(res))
+	if p.opt.Notice != nil && len(lost) == 0 && !stopping {
+		switch {
+		case reason != nil:
+			p.opt.Notice(Notice{Kind: WorkerKilled, Slot: slot, Result: res, Reason: reason})
+		case res.Exit != 0 || res.Signal != 0:
+			p.opt.Notice(Notice{Kind: WorkerExited, Slot: slot, Result: res})
+		}
 	}
-
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.tasksClosed && !p.stopping() && (!p.inputEnded.Load() || len(p.retry) > 0) && p.live < p.opt.Workers {
-		p.live++
-		p.tasks <- &worker{p: p}
-	}
-	p.closeTasksIfFinishedLocked()
-}
-
-// dropRetries forgets queued retries when the pool gives up. p.mu is held.
-func (p *Pool) dropRetries() {
-	p.outstanding.Add(-int64(len(p.retry)))
-	p.retry = nil
-	p.retries.Store(0)
-}
-
-// exitText says how a process ended: "exited with status 3", "was killed
-// by signal 9".
-func exitText(res channel.Result) string {
-	switch {
-	case res.Err != nil:
-		return "could not start: " + res.Err.Error()
-	case res.Signal != 0:
-		return fmt.Sprintf("was killed by signal %d (%v)", int(res.Signal), res.Signal)
-	}
-	return fmt.Sprintf("exited with status %d", res.Exit)
+	p.supply(1)
 }
 
 // pipes makes the worker's stdin and stdout pipes; the parent's ends are

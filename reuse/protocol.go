@@ -25,7 +25,8 @@ const (
 	JSON
 )
 
-// ParseProtocol reads a --reuse-protocol value: line, null or json.
+// ParseProtocol reads a protocol's name: line, null (or nul, 0) or json.
+// Any other name is an *UnknownProtocolError.
 func ParseProtocol(s string) (Protocol, error) {
 	switch s {
 	case "line":
@@ -35,7 +36,7 @@ func ParseProtocol(s string) (Protocol, error) {
 	case "json":
 		return JSON, nil
 	}
-	return 0, fmt.Errorf("--reuse-protocol %q: give line, null or json", s)
+	return 0, &UnknownProtocolError{Name: s}
 }
 
 func (p Protocol) String() string {
@@ -58,17 +59,14 @@ func (p Protocol) sep() byte {
 	return '\n'
 }
 
-// check returns why a record cannot be sent under the protocol, or nil.
+// check returns why a record cannot be sent under the protocol (an
+// *UnsendableError), or nil.
 func (p Protocol) check(r *Request) error {
-	switch p {
-	case Line:
-		if strings.IndexByte(r.Input, '\n') >= 0 {
-			return errors.New("the record holds a newline, which the line protocol cannot send; use --reuse-protocol null or json")
-		}
-	case Null:
-		if strings.IndexByte(r.Input, 0) >= 0 {
-			return errors.New("the record holds a NUL byte, which the null protocol cannot send; use --reuse-protocol json")
-		}
+	if p == JSON {
+		return nil
+	}
+	if sep := p.sep(); strings.IndexByte(r.Input, sep) >= 0 {
+		return &UnsendableError{Protocol: p, Byte: sep}
 	}
 	return nil
 }

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -45,9 +43,10 @@ type worker struct {
 	sent     int                // records sent, for MaxRecords
 	answered int                // records answered
 	reason   error              // why it is being killed, nil when it is not
+	exited   bool               // the process has exited: the watch is stopped for good
 
 	progress atomic.Int64 // UnixNano of the last answer, or of a send to an idle worker
-	watch    *time.Timer
+	watch    *time.Timer  // the Timeout watch (check); reset and stopped under mu
 }
 
 // Spec is the worker's process: the pool's command with pipes on stdin and
@@ -97,12 +96,9 @@ func (w *worker) Started(c *channel.Child) {
 }
 
 // finish is called once the worker's process has exited (or could not
-// start): it waits for the answers it left in the pipe and ends both
-// goroutines.
+// start): it stops the watch, waits for the answers the worker left in the
+// pipe and ends its goroutines.
 func (w *worker) finish(res channel.Result) {
-	if res.Lingering {
-		channel.KillGroup(res.Pgid) // a background child must not hold stdout open
-	}
 	if w.child == nil { // never started
 		for _, f := range []*os.File{w.in, w.out, w.childIn, w.childOut} {
 			if f != nil {
@@ -114,14 +110,23 @@ func (w *worker) finish(res channel.Result) {
 		}
 		return
 	}
+	if res.Lingering {
+		// A background child must not hold stdout open.
+		w.child.Stop(syscall.SIGKILL, 0)
+	}
+	// An exited worker is not timed out any more: its records in flight
+	// fail as lost.
+	w.mu.Lock()
+	w.exited = true
+	if w.watch != nil {
+		w.watch.Stop()
+	}
+	w.mu.Unlock()
 	// Whatever the worker wrote before it exited is read; a process outside
 	// its group that kept stdout open is not waited for long.
 	w.out.SetReadDeadline(time.Now().Add(2 * time.Second))
 	w.halt()
 	w.ended.Wait()
-	if w.watch != nil {
-		w.watch.Stop()
-	}
 	w.out.Close()
 	if w.stderr != nil {
 		w.stderr.Close()
@@ -147,50 +152,51 @@ func (w *worker) unanswered() []*Request {
 	return rs
 }
 
-// fault kills the worker for why: its records in flight fail with it.
-func (w *worker) fault(why error) {
+// kill stops the worker for why: its records in flight fail with it. Only
+// the first fault counts.
+func (w *worker) kill(why error) {
 	w.mu.Lock()
 	first := w.reason == nil
 	if first {
 		w.reason = why
 	}
 	w.mu.Unlock()
-	if !first {
-		return
+	if first {
+		w.stopProcess()
 	}
-	w.halt()
-	c := w.child
-	c.Signal(syscall.SIGTERM)
-	c.Signal(syscall.SIGCONT)
-	kill := w.p.opt.Exchange.KillAfter
-	if kill <= 0 {
-		kill = 2 * time.Second
-	}
-	time.AfterFunc(kill, func() { c.Signal(syscall.SIGKILL) })
 }
 
-// broken reports whether the worker is being killed for a fault.
-func (w *worker) broken() bool {
+// stopProcess sends no more records and stops the worker's process group:
+// SIGTERM, and SIGKILL after the grace unless it has exited by then.
+func (w *worker) stopProcess() {
+	w.halt()
+	w.child.Stop(syscall.SIGTERM, w.p.opt.Exchange.KillAfter)
+}
+
+// fault returns why the worker was killed, nil when it was not.
+func (w *worker) fault() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.reason != nil
+	return w.reason
 }
 
 // check is the timeout watch: it fires Timeout after the worker's last
 // sign of progress was expected, and kills a worker that stayed silent.
 func (w *worker) check() {
 	w.mu.Lock()
-	busy := w.inFlight > 0
-	w.mu.Unlock()
-	if !busy {
+	if w.exited || w.inFlight == 0 || w.reason != nil {
+		w.mu.Unlock()
 		return
 	}
 	since := time.Since(time.Unix(0, w.progress.Load()))
 	if left := w.p.opt.Timeout - since; left > 0 {
 		w.watch.Reset(left)
+		w.mu.Unlock()
 		return
 	}
-	w.fault(fmt.Errorf("no answer from the worker in slot %d within --timeout %v; it was killed", w.slot, w.p.opt.Timeout))
+	w.reason = &TimeoutError{Slot: w.slot, Timeout: w.p.opt.Timeout}
+	w.mu.Unlock()
+	w.stopProcess()
 }
 
 // send writes records to the worker's stdin while it has room in its
@@ -266,6 +272,7 @@ func (s *sender) put() bool {
 			return false
 		}
 		if err := p.opt.Protocol.check(r); err != nil {
+			// Not sent: it fails at once.
 			p.resolve(&Answer{Req: r, Err: err, Slot: w.slot, Start: time.Now()})
 			continue
 		}
@@ -273,7 +280,11 @@ func (s *sender) put() bool {
 			r.sent = time.Now()
 		}
 		w.mu.Lock()
-		idle := w.inFlight == 0
+		if w.inFlight == 0 && w.watch != nil && !w.exited {
+			// An idle worker has Timeout from now.
+			w.progress.Store(r.sent.UnixNano())
+			w.watch.Reset(p.opt.Timeout)
+		}
 		w.inFlight++
 		if w.bySeq != nil {
 			w.bySeq[r.Seq] = r
@@ -282,10 +293,6 @@ func (s *sender) put() bool {
 		}
 		w.sent++
 		w.mu.Unlock()
-		if idle && w.watch != nil {
-			w.progress.Store(r.sent.UnixNano())
-			w.watch.Reset(p.opt.Timeout)
-		}
 		var err error
 		if p.opt.Protocol == JSON {
 			s.buf = p.opt.Protocol.appendRequest(s.buf[:0], r)
@@ -383,50 +390,59 @@ func (w *worker) readAnswer(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// answer takes one answer line (without its separator).
+// answer takes one answer line (without its separator). The answers of a
+// worker being killed are not taken: its records fail with it.
 func (w *worker) answer(line []byte) {
 	p := w.p
-	if w.broken() {
-		return // its records fail with it
-	}
 	var r *Request
 	var out []byte
 	var fail error
+	var wake, broken bool
 	if p.opt.Protocol == JSON {
 		seq, output, failed, msg, err := parseAnswer(line)
 		if err != nil {
-			w.fault(fmt.Errorf("the worker in slot %d: %v: %s; it was killed", w.slot, err, clip(line)))
+			w.kill(&ProtocolError{Slot: w.slot, Fault: BadAnswer, Line: bytes.Clone(line), Err: err})
 			return
 		}
 		w.mu.Lock()
-		r = w.bySeq[seq]
-		delete(w.bySeq, seq)
-		if r != nil {
-			w.answeredLocked()
+		if broken = w.reason != nil; !broken {
+			if r = w.bySeq[seq]; r != nil {
+				delete(w.bySeq, seq)
+				wake = w.answeredLocked()
+			}
 		}
 		w.mu.Unlock()
+		if broken {
+			return
+		}
 		if r == nil {
-			w.fault(fmt.Errorf("the worker in slot %d answered record %d, which was not in flight to it: %s; it was killed", w.slot, seq, clip(line)))
+			w.kill(&ProtocolError{Slot: w.slot, Fault: UnknownRecord, Line: bytes.Clone(line), Seq: seq})
 			return
 		}
 		out = output
 		if failed {
-			fail = errors.New(msg)
+			fail = &AnswerError{Slot: w.slot, Message: msg}
 		}
 	} else {
 		w.mu.Lock()
-		if len(w.flight) > 0 {
+		if broken = w.reason != nil; !broken && len(w.flight) > 0 {
 			r = w.flight[0]
 			w.flight[0] = nil
 			w.flight = w.flight[1:]
-			w.answeredLocked()
+			wake = w.answeredLocked()
 		}
 		w.mu.Unlock()
+		if broken {
+			return
+		}
 		if r == nil {
 			w.extraAnswer(line)
 			return
 		}
 		out = line
+	}
+	if wake {
+		signal(w.room)
 	}
 	if p.deaths.Load() != 0 {
 		p.deaths.Store(0) // the workers do answer
@@ -443,27 +459,20 @@ func (w *worker) answer(line []byte) {
 // extraAnswer kills the worker for an answer that came with no record in
 // flight to it.
 func (w *worker) extraAnswer(line []byte) {
-	w.fault(fmt.Errorf("the worker in slot %d gave an answer with no record in flight: %s; it was killed", w.slot, clip(line)))
+	w.kill(&ProtocolError{Slot: w.slot, Fault: ExtraAnswer, Line: bytes.Clone(line)})
 }
 
-// answeredLocked counts an answered record and wakes the sender when the
-// window has room again. w.mu is held.
-func (w *worker) answeredLocked() {
+// answeredLocked counts an answered record. It reports whether the sender
+// waits for room in the window and now has it: the caller wakes it (w.room)
+// once w.mu is released. w.mu is held.
+func (w *worker) answeredLocked() (wake bool) {
 	w.answered++
 	w.inFlight--
 	if w.wantRoom && w.inFlight <= w.low() {
 		w.wantRoom = false
-		w.room <- struct{}{}
+		return true
 	}
-}
-
-// clip shortens an answer quoted in a message.
-func clip(b []byte) string {
-	const n = 80
-	if len(b) > n {
-		return fmt.Sprintf("%q…", b[:n])
-	}
-	return fmt.Sprintf("%q", b)
+	return false
 }
 
 func sortBySeq(rs []*Request) {

@@ -64,7 +64,8 @@ type Summary struct {
 	Halted   bool
 	HaltExit int
 	// Err is why the run could not start (an input, file, jobserver or
-	// host it needs) or gave up (ErrHostsDown; the workers' failure).
+	// host it needs) or gave up (ErrHostsDown; the workers cannot start or
+	// keep dying: a reuse.StartError or reuse.DyingError).
 	Err error
 	// InputErr is reading the records failed part way.
 	InputErr error

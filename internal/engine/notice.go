@@ -4,6 +4,8 @@ import (
 	"errors"
 	"syscall"
 	"time"
+
+	"github.com/parmap/parmap/reuse"
 )
 
 // NoticeKind says what a Notice is about.
@@ -43,7 +45,7 @@ type Notice struct {
 	Timeout time.Duration
 	Signal  syscall.Signal
 	Host    string
-	Worker  any // TODO: reuse.Notice
+	Worker  reuse.Notice
 }
 
 // ErrNoHosts is a run none of whose hosts could be reached.

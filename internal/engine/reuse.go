@@ -166,7 +166,7 @@ func (r *run) runReuse(ctx context.Context) Summary {
 		Stderr:     func(int) io.WriteCloser { return r.out.Lines("", true) },
 		Timing:     r.log != nil,
 		Idle:       r.out.FlushSoon,
-		Message:    func(s string) { r.notify(Notice{Kind: WorkerEvent, Err: plainError(s)}) },
+		Notice:     func(n reuse.Notice) { r.notify(Notice{Kind: WorkerEvent, Worker: n}) },
 	}
 	stopFlusher := r.out.FlushInBackground(answerFlushInterval)
 	ps := reuse.Run(ctx, opt, in, func(a reuse.Answer) { r.deliver(ans, a) })
@@ -174,25 +174,13 @@ func (r *run) runReuse(ctx context.Context) Summary {
 	r.bar.Finish()
 	sum := Summary{Done: ps.Done, Failed: ps.Failed, Signal: ps.Signal, Halted: ps.Halted, HaltExit: ps.HaltExit}
 	if ps.Err != nil && ps.Signal == 0 {
-		sum.Err = &WorkersError{Err: ps.Err}
+		sum.Err = ps.Err // the workers cannot start, or keep dying
 	}
 	if err := readErr.Load(); err != nil {
 		sum.InputErr = *err
 	}
 	return sum
 }
-
-// plainError is a message as it is. TODO: gone with reuse.Notice.
-type plainError string
-
-func (e plainError) Error() string { return string(e) }
-
-// WorkersError is a run whose workers could not be kept going: they cannot
-// start, or keep dying before they answer anything.
-type WorkersError struct{ Err error }
-
-func (e *WorkersError) Error() string { return "workers: " + e.Err.Error() }
-func (e *WorkersError) Unwrap() error { return e.Err }
 
 // workerSpec is the worker process for a slot: the command, with {%} and
 // PARMAP_SLOT for that slot.
