@@ -316,7 +316,7 @@ func worker() {
 	args := os.Args[1:]
 	var sep byte = '\n'
 	var jsonMode, withPid bool
-	var name string
+	var name, countFile string
 	hold := 1
 	for len(args) > 0 {
 		switch args[0] {
@@ -329,10 +329,7 @@ func worker() {
 		case "-name":
 			name, args = args[1], args[1:]
 		case "-count":
-			f, _ := os.OpenFile(args[1], os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-			fmt.Fprintln(f, os.Getpid())
-			f.Close()
-			args = args[1:]
+			countFile, args = args[1], args[1:]
 		case "-exit":
 			n, _ := strconv.Atoi(args[1])
 			os.Exit(n)
@@ -349,6 +346,13 @@ func worker() {
 			args = args[1:]
 		}
 		args = args[1:]
+	}
+	if countFile != "" {
+		// Only once every option is in place (-cont's handler): a test
+		// that waits for this line may signal the worker at once.
+		f, _ := os.OpenFile(countFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		fmt.Fprintln(f, os.Getpid())
+		f.Close()
 	}
 	in := bufio.NewReaderSize(os.Stdin, 1<<16)
 	out := bufio.NewWriter(os.Stdout)
