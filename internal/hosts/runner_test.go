@@ -18,12 +18,13 @@ func TestArgv(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Argv =\n  %q\nwant\n  %q", got, want)
 	}
-	// Slots share masters ten at a time; hosts have masters of their own.
+	// Slots share masters SessionsPerMaster (8) at a time; hosts have
+	// masters of their own.
 	for _, c := range []struct {
 		h    Host
 		slot int
 		want string
-	}{{h, 0, "/0-0"}, {h, 9, "/0-0"}, {h, 10, "/0-1"}, {Host{Name: "h2"}, 3, "/1-0"}, {Host{User: "v", Name: "h1"}, 0, "/2-0"}} {
+	}{{h, 0, "/0-0"}, {h, 7, "/0-0"}, {h, 8, "/0-1"}, {h, 17, "/0-2"}, {Host{Name: "h2"}, 3, "/1-0"}, {Host{User: "v", Name: "h1"}, 0, "/2-0"}} {
 		if p := r.controlPath(c.h, c.slot); p != r.Dir()+c.want || len(p) >= controlPathMax {
 			t.Errorf("controlPath(%s, %d) = %s, want DIR%s", c.h, c.slot, p, c.want)
 		}
