@@ -79,6 +79,18 @@ type Result struct {
 	Sent int64
 }
 
+// Describe says how the process ended: "exited with status 3", "was killed
+// by signal 9 (killed)", "could not start: …".
+func (r Result) Describe() string {
+	switch {
+	case r.Err != nil:
+		return "could not start: " + r.Err.Error()
+	case r.Signal != 0:
+		return fmt.Sprintf("was killed by signal %d (%v)", int(r.Signal), r.Signal)
+	}
+	return fmt.Sprintf("exited with status %d", r.Exit)
+}
+
 // Failed reports whether the result is a failure under the given success codes
 // (nil means only 0 succeeds).
 func (r Result) Failed(success map[int]bool) bool {

@@ -328,3 +328,18 @@ func TestStopAfterExitDoesNothing(t *testing.T) {
 		t.Fatal("Stop armed a kill timer for a child already waited for")
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	for _, c := range []struct {
+		res  Result
+		want string
+	}{
+		{Result{Exit: 3}, "exited with status 3"},
+		{Result{Exit: 137, Signal: syscall.SIGKILL}, "was killed by signal 9 (killed)"},
+		{Result{Exit: 127, Err: &StartError{Program: "nope", Exit: ExitNotFound}}, "could not start: nope: command not found"},
+	} {
+		if got := c.res.Describe(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.res, got, c.want)
+		}
+	}
+}

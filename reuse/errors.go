@@ -117,7 +117,7 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
-	return fmt.Sprintf("the worker in slot %d %s before answering", e.Slot, exitText(e.Result))
+	return fmt.Sprintf("the worker in slot %d %s before answering", e.Slot, e.Result.Describe())
 }
 
 // UnsendableError fails a record that holds the protocol's separator
@@ -168,7 +168,7 @@ type DyingError struct {
 }
 
 func (e *DyingError) Error() string {
-	return fmt.Sprintf("workers died %d times in a row before answering a record (the last %s)", e.Count, exitText(e.Last))
+	return fmt.Sprintf("workers died %d times in a row before answering a record (the last %s)", e.Count, e.Last.Describe())
 }
 
 // UnknownProtocolError is ParseProtocol's error for a name that is not a
@@ -176,18 +176,6 @@ func (e *DyingError) Error() string {
 type UnknownProtocolError struct{ Name string }
 
 func (e *UnknownProtocolError) Error() string { return fmt.Sprintf("unknown protocol %q", e.Name) }
-
-// exitText says how a process ended: "exited with status 3", "was killed
-// by signal 9 (killed)".
-func exitText(res channel.Result) string {
-	switch {
-	case res.Err != nil:
-		return "could not start: " + res.Err.Error()
-	case res.Signal != 0:
-		return fmt.Sprintf("was killed by signal %d (%v)", int(res.Signal), res.Signal)
-	}
-	return fmt.Sprintf("exited with status %d", res.Exit)
-}
 
 // clip quotes an answer, cut after its first 80 bytes.
 func clip(b []byte) string {
