@@ -32,7 +32,8 @@ func (b *builder) pipe(tail []string) error {
 	if o.Block, _, err = get[int64](c, "block"); err != nil {
 		return err
 	}
-	if h, set, _ := get[header](c, "header"); set && !h.names {
+	h, set, _ := get[header](c, "header")
+	if set && !h.names {
 		if h.lines < 0 {
 			return usagef("--header %q: give the number of header lines to repeat at the head of every block, e.g. --header 1", h.text)
 		}
@@ -50,7 +51,6 @@ func (b *builder) pipe(tail []string) error {
 	case len(files) == 1 && files[0] != "-":
 		o.File = files[0]
 	}
-	h, _, _ := get[header](c, "header")
 	switch {
 	case c.Bool("reuse"):
 		return usagef("%s and --reuse exclude each other: blocks go to a new job each", mode)
