@@ -109,12 +109,19 @@ func lastNewline(f *os.File, size int64) (int64, error) {
 	return 0, io.ErrUnexpectedEOF
 }
 
-// Write appends e's line (see Format) with exactly one write(2) on the
-// O_APPEND descriptor, so lines from concurrent writers, in this process or
-// another, never interleave and a crash never tears one. A short write (a
-// full disk) does leave a torn line; Write reports it and every later Write
-// fails with the same error, since its line would continue the fragment.
-// The line is not synced to disk: it survives the process, not the machine.
+// Write appends e's line (see Format) with one write(2) on the O_APPEND
+// descriptor, so lines from concurrent writers, in this process or another,
+// never interleave and a crash never tears one.
+//
+// A line that does not fit (a full disk, a file size limit) leaves nothing
+// behind: the rest of a short write is tried to learn why it fell short,
+// and whatever part of the line was written is cut off the file again, so
+// that no later line is glued to a fragment and --resume never trusts one.
+// The error is then a *fs.PathError naming the file and the errno, and the
+// Log stays usable: a later line is written whole if there is room for it.
+// Only when a fragment cannot be cut off does every later Write fail with
+// that error. The line is not synced to disk: it survives the process, not
+// the machine.
 func (l *Log) Write(e Entry) error {
 	line := []byte(Format(e))
 	l.mu.Lock()
@@ -125,12 +132,46 @@ func (l *Log) Write(e Entry) error {
 	return l.write(line)
 }
 
-// write makes one write(2) of b; l.mu is held or l not yet shared.
-// (os.File.Write would loop on a short write, making two.)
+// write appends b whole or not at all; l.mu is held or l not yet shared.
 func (l *Log) write(b []byte) error {
+	written := 0
+	for written < len(b) {
+		n, err := l.write1(b[written:])
+		written += n
+		if err == nil && n == 0 {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			if written > 0 {
+				if cerr := l.cut(written); cerr != nil {
+					return cerr
+				}
+			}
+			return &fs.PathError{Op: "write", Path: l.name, Err: err}
+		}
+	}
+	return nil
+}
+
+// cut removes the last n bytes of the file, the part of a line that did not
+// fit. If it cannot, the Log fails from then on.
+func (l *Log) cut(n int) error {
+	fi, err := l.f.Stat()
+	if err == nil {
+		err = l.f.Truncate(fi.Size() - int64(n))
+	}
+	if err != nil {
+		l.err = fmt.Errorf("write %s: the part of a line that did not fit cannot be cut off: %w", l.name, unwrapPath(err))
+	}
+	return l.err
+}
+
+// write1 makes one write(2) of b and returns the bytes written and the
+// errno. (os.File.Write would loop on a short write, making two.)
+func (l *Log) write1(b []byte) (int, error) {
 	rc, err := l.f.SyscallConn()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var n int
 	var werr error
@@ -142,16 +183,20 @@ func (l *Log) write(b []byte) error {
 			}
 		}
 	})
-	switch {
-	case err != nil:
-		return err
-	case werr != nil:
-		return &fs.PathError{Op: "write", Path: l.name, Err: werr}
-	case n < len(b):
-		l.err = fmt.Errorf("write %s: %w: the last line is torn", l.name, io.ErrShortWrite)
-		return l.err
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	return max(n, 0), werr
+}
+
+// unwrapPath drops the operation and path of a *fs.PathError, which the
+// caller's message names already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Close closes the log. Write after Close fails.
