@@ -8,9 +8,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Dir is a results directory (--results DIR). Each job gets DIR/<seq>/ with four
@@ -32,6 +34,7 @@ import (
 // no open file between calls and needs no Close.
 type Dir struct {
 	path string
+	tmp  string // the temporary files' prefix: tempPrefix, then this process's pid and host
 }
 
 // DirProblem says what went wrong with a results directory.
@@ -95,15 +98,21 @@ func (e *DirError) Error() string {
 
 func (e *DirError) Unwrap() error { return e.Err }
 
-// OpenDir checks DIR, creating it and its parents when missing. The error is
-// a *DirError: an existing path that is not a directory, for one.
+// OpenDir checks DIR, creating it and its parents when missing, and removes
+// the temporary files that a run killed while writing (SIGKILL, a crash)
+// left in it (see Write). The error is a *DirError: an existing path that is
+// not a directory, for one.
 func OpenDir(dir string) (*Dir, error) {
 	if dir == "" {
 		return nil, &DirError{Problem: NameEmpty}
 	}
+	start := time.Now()
 	err := os.MkdirAll(dir, 0o777)
 	if err == nil {
-		return &Dir{path: dir}, nil
+		host := hostname()
+		d := &Dir{path: dir, tmp: tempPrefix + strconv.Itoa(os.Getpid()) + "-" + host + "-"}
+		removeStale(dir, host, start)
+		return d, nil
 	}
 	if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
 		return nil, &DirError{Path: dir, Problem: NotDir}
@@ -122,14 +131,18 @@ func OpenDir(dir string) (*Dir, error) {
 func (d *Dir) Path() string { return d.path }
 
 // Write writes job j's four files under DIR/<seq>/, replacing whatever an earlier
-// run left there. Each file is written under a temporary name in the same
-// directory and then renamed over the final name, so a crash leaves either the old
-// file or the new one under the final name, never a half-written one (a leftover
-// ".tmp-" file at worst). Stdout and Stderr are streamed, not held in memory.
+// run left there. Each file is written under a temporary name in DIR,
+// ".parmap-tmp-<pid>-<host>-<random>", and then renamed over the final name,
+// so a crash leaves either the old file or the new one under the final name,
+// never a half-written one, and runs writing into one DIR at once never write
+// into each other's files. A temporary file left by a run that was killed
+// is removed by the next OpenDir of DIR on that host. Stdout and Stderr are
+// streamed, not held in memory.
 //
 // Write does not fsync: it protects against parmap dying, not the machine.
-// Two calls for the same job number at once may mix their files. The error
-// is a *DirError.
+// Two calls for the same job number at once (in one run or two) may mix
+// their files, each file whole. The error is a *DirError; when one file
+// fails, the job's files after it are not written.
 func (d *Dir) Write(j Job) error {
 	if j.Seq < 1 {
 		return &DirError{Path: d.path, Problem: BadSeq, Seq: j.Seq}
@@ -154,7 +167,7 @@ func (d *Dir) Write(j Job) error {
 		{"input", strings.NewReader(inputText(j.Input))},
 	}
 	for _, f := range files {
-		if err := replace(root, path.Join(seq, f.name), f.r); err != nil {
+		if err := d.replace(root, path.Join(seq, f.name), f.r); err != nil {
 			return &DirError{Path: d.path, Problem: WriteFailed, Seq: j.Seq, File: f.name, Err: unwrapPath(err)}
 		}
 	}
@@ -171,10 +184,10 @@ func inputText(values []string) string {
 	return b.String()
 }
 
-// replace writes r to a fresh temporary file next to name and renames it over
-// name. On failure the temporary file is removed and name is left as it was.
-func replace(root *os.Root, name string, r io.Reader) error {
-	tmp, f, err := createTemp(root, name)
+// replace writes r to a fresh temporary file and renames it over name. On
+// failure the temporary file is removed and name is left as it was.
+func (d *Dir) replace(root *os.Root, name string, r io.Reader) error {
+	tmp, f, err := d.createTemp(root)
 	if err != nil {
 		return err
 	}
@@ -193,13 +206,15 @@ func replace(root *os.Root, name string, r io.Reader) error {
 	return err
 }
 
-// createTemp creates a new file named like name with a random suffix, in the same
-// directory, with the usual mode (0666 less the umask) that os.CreateTemp would
+// tempPrefix begins the name of every temporary file in DIR.
+const tempPrefix = ".parmap-tmp-"
+
+// createTemp creates a new temporary file in DIR, named d.tmp and a random
+// suffix, with the usual mode (0666 less the umask) that os.CreateTemp would
 // not give.
-func createTemp(root *os.Root, name string) (string, *os.File, error) {
-	dir, base := path.Split(name)
+func (d *Dir) createTemp(root *os.Root) (string, *os.File, error) {
 	for range 100 {
-		tmp := dir + ".tmp-" + base + "-" + strconv.FormatUint(rand.Uint64(), 36)
+		tmp := d.tmp + strconv.FormatUint(rand.Uint64(), 36)
 		f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -207,6 +222,64 @@ func createTemp(root *os.Root, name string) (string, *os.File, error) {
 		return tmp, f, err
 	}
 	return "", nil, errors.New("cannot find a free temporary name")
+}
+
+// removeStale removes the temporary files in dir of the runs on this host
+// that have died: the pid in the name is no process's, and the file was
+// last written before start, when this run began. A live run's files are
+// never touched, whatever its pid namespace; a dead run's files on another
+// host (a shared file system) are left for a run on that host to remove.
+// It is best effort: what cannot be read or removed stays.
+func removeStale(dir, host string, start time.Time) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	for {
+		names, err := f.Readdirnames(1024)
+		for _, name := range names {
+			pid, h, ok := parseTemp(name)
+			if !ok || h != host || syscall.Kill(pid, 0) != syscall.ESRCH {
+				continue
+			}
+			p := filepath.Join(dir, name)
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(start) {
+				os.Remove(p)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// parseTemp reads the pid and host out of a temporary file's name,
+// tempPrefix + "<pid>-<host>-<random>".
+func parseTemp(name string) (pid int, host string, ok bool) {
+	rest, ok := strings.CutPrefix(name, tempPrefix)
+	if !ok {
+		return 0, "", false
+	}
+	p, rest, ok := strings.Cut(rest, "-")
+	i := strings.LastIndexByte(rest, '-')
+	if !ok || i < 0 {
+		return 0, "", false
+	}
+	pid, err := strconv.Atoi(p)
+	if err != nil || pid <= 0 {
+		return 0, "", false
+	}
+	return pid, rest[:i], true
+}
+
+// hostname is this machine's name, as a file name may hold it.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "localhost"
+	}
+	return strings.ReplaceAll(h, "/", "_")
 }
 
 // unwrapPath drops the operation and path that *fs.PathError and *os.LinkError
