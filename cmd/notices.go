@@ -1,25 +1,32 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/parmap/parmap/internal/engine"
+	"github.com/parmap/parmap/internal/results"
 )
 
 // wordNotice words what the engine tells during a run, as one line.
 func wordNotice(n engine.Notice) string {
 	var s string
 	switch n.Kind {
-	case engine.JobError, engine.JobOutputLost, engine.JobResultsFailed:
-		what := ""
-		if n.Kind == engine.JobOutputLost {
-			what = "reading its output: "
+	case engine.JobError:
+		s = fmt.Sprintf("job %d: %s", n.Seq, wordError(n.Err))
+	case engine.JobOutputLost:
+		s = fmt.Sprintf("job %d: %s", n.Seq, wordOutputLost(n.Err))
+	case engine.JobResultsFailed:
+		var dir *results.DirError
+		if errors.As(n.Err, &dir) { // it names the job
+			s = wordResults(dir)
+		} else {
+			s = fmt.Sprintf("job %d: --json: %s", n.Seq, wordError(n.Err))
 		}
-		s = fmt.Sprintf("job %d: %s%s", n.Seq, what, wordError(n.Err))
 	case engine.JobTimedOut:
 		s = fmt.Sprintf("job %d: stopped after --timeout %v (%v)", n.Seq, n.Timeout, n.Signal)
 	case engine.JoblogFailed:
-		s = "--joblog: " + n.Err.Error()
+		s = wordJoblogFailed(n.Seq, n.Err)
 	case engine.RecordFailed:
 		s = fmt.Sprintf("record %d: %s", n.Seq, wordError(n.Err))
 	case engine.WorkerEvent:

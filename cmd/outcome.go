@@ -39,7 +39,7 @@ func execute(inv *invocation, stdin, stdout, stderr *os.File) int {
 	})
 	signal.Stop(sigs)
 	signal.Stop(pipes)
-	return outcome(sum, inv.sourceFlags, stderr)
+	return outcome(sum, inv.sourceFlags, stdout, stderr)
 }
 
 // gcPercent is the Go collector's goal for a run. parmap's live heap is
@@ -56,26 +56,35 @@ func gcPercent(cfg *engine.Config) int {
 
 // outcome words how a run ended and returns the exit status: it dies of
 // the signal that stopped the run, reports an error (255), the halting
-// job's exit value, or the count of failed jobs.
-func outcome(sum engine.Summary, sourceFlags []string, stderr *os.File) int {
+// job's exit value, or the count of failed jobs. Output that could not be
+// written makes it 255 whatever the jobs did, after a line saying so.
+func outcome(sum engine.Summary, sourceFlags []string, stdout, stderr *os.File) int {
 	say := func(msg string) int {
 		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(msg))
 		return exitError
 	}
-	switch {
-	case errors.Is(sum.Err, engine.ErrHostsDown):
+	if errors.Is(sum.Err, engine.ErrHostsDown) {
 		return say("every host of -S failed; the jobs left were not run")
+	}
+	pipe := errors.Is(sum.OutputErr, syscall.EPIPE) // ends the run quietly
+	incomplete := sum.Lost.Any() || sum.OutputErr != nil && !pipe
+	if sum.OutputErr != nil && !pipe {
+		say(wordOutputErr(sum.OutputErr, stdout))
+	}
+	if incomplete {
+		say(wordLost(sum.Lost))
+	}
+	switch {
 	case sum.Signal != 0:
 		return dieOf(sum.Signal)
 	case sum.Err != nil:
 		return say(wordError(withSources(sum.Err, sourceFlags)))
-	case sum.OutputErr != nil:
-		if errors.Is(sum.OutputErr, syscall.EPIPE) {
-			return dieOf(syscall.SIGPIPE)
-		}
-		return say("writing output: " + sum.OutputErr.Error())
+	case pipe:
+		return dieOf(syscall.SIGPIPE)
 	case sum.InputErr != nil:
 		return say(wordError(withSources(sum.InputErr, sourceFlags)))
+	case incomplete:
+		return exitError
 	case sum.Halted:
 		// GNU parallel: the exit status of the job that triggered the halt.
 		return sum.HaltExit

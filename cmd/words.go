@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -150,10 +151,11 @@ func wordResults(e *results.DirError) string {
 	case results.BadSeq:
 		return fmt.Sprintf("--results %s: job number %d: must be 1 or more", e.Path, e.Seq)
 	case results.WriteFailed:
+		job := filepath.Join(e.Path, strconv.FormatInt(e.Seq, 10))
 		if e.File == "" {
-			return fmt.Sprintf("--results %s: job %d: %v", e.Path, e.Seq, e.Err)
+			return fmt.Sprintf("--results %s: job %d: cannot create %s: %v", e.Path, e.Seq, job, e.Err)
 		}
-		return fmt.Sprintf("--results %s: job %d: %s: %v", e.Path, e.Seq, e.File, e.Err)
+		return fmt.Sprintf("--results %s: job %d: cannot write %s: %v", e.Path, e.Seq, filepath.Join(job, e.File), e.Err)
 	}
 	return e.Error()
 }

@@ -81,9 +81,9 @@ func TestWordError(t *testing.T) {
 		{"results bad seq", &results.DirError{Path: "out", Problem: results.BadSeq, Seq: 0},
 			"--results out: job number 0: must be 1 or more"},
 		{"results job dir", &results.DirError{Path: "out", Problem: results.WriteFailed, Seq: 3, Err: syscall.ENOSPC},
-			"--results out: job 3: no space left on device"},
+			"--results out: job 3: cannot create out/3: no space left on device"},
 		{"results job file", &results.DirError{Path: "out", Problem: results.WriteFailed, Seq: 3, File: "stdout", Err: syscall.ENOSPC},
-			"--results out: job 3: stdout: no space left on device"},
+			"--results out: job 3: cannot write out/3/stdout: no space left on device"},
 
 		// slurm
 		{"shard", &slurm.ShardError{Value: "3/2"},

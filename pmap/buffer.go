@@ -82,6 +82,15 @@ func (b *Budget) allocate(n int64) (*os.File, int64, error) {
 	return b.file, off, nil
 }
 
+// spillError is err, met writing the spill file, as a *TmpError.
+func (b *Budget) spillError(err error) error {
+	dir := b.dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return &TmpError{Dir: dir, Spill: true, Err: unwrapPath(err)}
+}
+
 // free gives a range back to the file system; the file's size stays.
 func (b *Budget) free(off, n int64) {
 	b.mu.Lock()
@@ -136,7 +145,8 @@ func NewBuffer(budget *Budget) *Buffer { return &Buffer{budget: budget} }
 // Len returns the bytes written so far.
 func (b *Buffer) Len() int64 { return b.size }
 
-// Err returns the first error met while spilling, if any.
+// Err returns the first error met while spilling, if any: a *TmpError.
+// The bytes that could not be spilled are lost; the rest is kept.
 func (b *Buffer) Err() error { return b.err }
 
 // Write appends p. It never fails; a spill error is kept for Err.
@@ -210,7 +220,7 @@ func (b *Buffer) flushStage() {
 		_, err = f.WriteAt(s, off)
 	}
 	if err != nil {
-		b.err = err
+		b.err = b.budget.spillError(err)
 		return
 	}
 	if k := len(b.spill); k > 0 && b.spill[k-1].off+b.spill[k-1].n == off {

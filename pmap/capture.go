@@ -12,8 +12,10 @@ import (
 // a truncation the next job writes from the start whatever the shared file
 // offset says; parmap itself reads with pread.
 type Capture struct {
-	dir string
-	f   *os.File
+	dir   string
+	f     *os.File
+	space *space // watched before the file gives space back; nil for none
+	mark  int64  // space's count when the job writing into it started
 }
 
 // NewCapture returns a Capture whose file lives in dir ("" for the system's
@@ -39,6 +41,7 @@ func (c *Capture) Take(b *Buffer) error {
 		if _, err := b.ReadFrom(io.NewSectionReader(c.f, 0, n)); err != nil {
 			return err
 		}
+		c.space.check()
 		err = c.f.Truncate(0)
 	}
 	return err
@@ -51,6 +54,7 @@ func (c *Capture) Renew() error {
 	if err != nil {
 		return err
 	}
+	c.space.check()
 	c.f.Close()
 	c.f = f
 	return nil
@@ -60,7 +64,10 @@ func (c *Capture) Renew() error {
 func (c *Capture) Close() error { return c.f.Close() }
 
 // Reset empties the Capture for the next job.
-func (c *Capture) Reset() error { return c.f.Truncate(0) }
+func (c *Capture) Reset() error {
+	c.space.check()
+	return c.f.Truncate(0)
+}
 
 // Size returns how many bytes the job wrote.
 func (c *Capture) Size() (int64, error) { return c.size() }

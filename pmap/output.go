@@ -33,8 +33,9 @@ type Output struct {
 	// scratch carries captured output to the writers; kept for the run
 	// rather than pooled, as the pool is emptied at every collection.
 	scratch []byte
-	failed  func(error) // called once, on the first error writing to stdout
-	err     error
+	failed  func(error)   // called once, on the first error writing to stdout
+	err     error         // the first error writing to stdout
+	errErr  error         // the first error writing jobs' output to stderr
 	kick    chan struct{} // wakes the background flusher; nil without one
 }
 
@@ -57,27 +58,72 @@ func (o *Output) Err() error {
 }
 
 // WriteJob writes one finished job's captured output, each line prefixed with
-// tag when tag is not empty. Either buffer may be nil.
-func (o *Output) WriteJob(tag string, stdout, stderr *Buffer) {
+// tag when tag is not empty. Either buffer may be nil. The error says that
+// some of it was not written: a *StreamError when stdout or stderr failed
+// (now or before), else the error reading a buffer back from its spill file.
+func (o *Output) WriteJob(tag string, stdout, stderr *Buffer) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if stdout != nil && stdout.Len() > 0 && o.err == nil {
-		o.writeBuffer(o.stdout, tag, stdout)
-		o.flushStdout()
+	var first error
+	for i, b := range [2]*Buffer{stdout, stderr} {
+		if b == nil || b.Len() == 0 {
+			continue
+		}
+		w, err := o.stream(i)
+		if err == nil {
+			rerr := o.writeBuffer(w, tag, b)
+			if err = o.flush(i); err == nil {
+				err = rerr
+			}
+		}
+		if first == nil {
+			first = err
+		}
 	}
-	if stderr != nil && stderr.Len() > 0 {
-		o.writeBuffer(o.stderr, tag, stderr)
-		o.stderr.Flush()
+	return first
+}
+
+// stream returns the writer of stream i (0 stdout, 1 stderr), or its
+// *StreamError when it has failed.
+func (o *Output) stream(i int) (*bufio.Writer, error) {
+	if i == 0 {
+		if o.err != nil {
+			return nil, &StreamError{Err: o.err}
+		}
+		return o.stdout, nil
 	}
+	if o.errErr != nil {
+		return nil, &StreamError{Stderr: true, Err: o.errErr}
+	}
+	return o.stderr, nil
+}
+
+// flush writes what stream i holds, and returns its *StreamError if that
+// or an earlier write to it failed.
+func (o *Output) flush(i int) error {
+	if i == 0 {
+		return o.flushStdout()
+	}
+	if err := o.stderr.Flush(); err != nil && o.errErr == nil {
+		o.errErr = err
+	}
+	if o.errErr != nil {
+		return &StreamError{Stderr: true, Err: o.errErr}
+	}
+	return nil
 }
 
 // WriteCaptured writes one finished job's output straight from its Capture
 // files, each line prefixed with tag when tag is not empty, and leaves the
 // Captures empty. Large untagged outputs are copied by the kernel
 // (copy_file_range, splice or sendfile) without passing through parmap.
+// The error says that some of it was not written: a *StreamError when
+// stdout or stderr failed (now or before), else the error reading or
+// emptying a Capture.
 func (o *Output) WriteCaptured(tag string, stdout, stderr *Capture) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	var first error
 	for i, c := range [2]*Capture{stdout, stderr} {
 		n, err := c.size()
 		if err != nil {
@@ -86,44 +132,37 @@ func (o *Output) WriteCaptured(tag string, stdout, stderr *Capture) error {
 		if n == 0 {
 			continue
 		}
-		w := o.stdout
-		if i == 1 {
-			w = o.stderr
-		} else if o.err != nil {
-			c.Reset()
-			continue
+		w, err := o.stream(i)
+		if err == nil {
+			cerr := o.copyCapture(w, o.raw[i], tag, c, n)
+			if err = o.flush(i); err == nil {
+				err = cerr
+			}
 		}
-		if err := o.copyCapture(w, o.raw[i], tag, c, n); err != nil {
-			return err
+		if first == nil {
+			first = err
 		}
-		if i == 1 {
-			w.Flush()
-		} else {
-			o.flushStdout()
-		}
-		if err := c.Reset(); err != nil {
-			return err
+		if err := c.Reset(); err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
 }
 
 // copyCapture writes the n bytes of c to w (or, for a large untagged
-// output, to raw beneath it, in the kernel).
+// output, to raw beneath it, in the kernel). A write error is left for
+// flush to report: w keeps it, or, beneath it, o.fail takes it.
 func (o *Output) copyCapture(w *bufio.Writer, raw io.Writer, tag string, c *Capture, n int64) error {
 	if f, ok := raw.(*os.File); ok && tag == "" && n > chunkSize {
 		if err := w.Flush(); err != nil {
-			return nil // flushStdout reports it
+			return nil // flush reports it
 		}
 		if _, err := c.f.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
 		_, err := f.ReadFrom(&io.LimitedReader{R: c.f, N: n})
-		if err != nil && w == o.stdout && o.err == nil {
-			o.err = err
-			if o.failed != nil {
-				o.failed(err)
-			}
+		if err != nil {
+			o.fail(w, err)
 		}
 		return nil
 	}
@@ -135,7 +174,26 @@ func (o *Output) copyCapture(w *bufio.Writer, raw io.Writer, tag string, c *Capt
 		o.scratch = make([]byte, chunkSize)
 	}
 	_, err := io.CopyBuffer(onlyWriter{dst}, io.NewSectionReader(c.f, 0, n), o.scratch)
-	return err
+	if _, werr := w.Write(nil); werr != nil {
+		return nil // w's own error: flush reports it
+	}
+	return err // reading c
+}
+
+// fail records err, met writing beneath w, as its stream's error.
+func (o *Output) fail(w *bufio.Writer, err error) {
+	if w == o.stderr {
+		if o.errErr == nil {
+			o.errErr = err
+		}
+		return
+	}
+	if o.err == nil {
+		o.err = err
+		if o.failed != nil {
+			o.failed(err)
+		}
+	}
 }
 
 // onlyWriter hides a writer's ReadFrom, so that io.CopyBuffer uses the
@@ -151,14 +209,15 @@ func (o *Output) Message(line string) {
 	o.stderr.Flush()
 }
 
-// Stdout writes p to stdout whole, between jobs' outputs.
-func (o *Output) Stdout(p []byte) {
+// Stdout writes p to stdout whole, between jobs' outputs. The error is a
+// *StreamError when stdout failed, now or before.
+func (o *Output) Stdout(p []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.err == nil {
 		o.stdout.Write(p)
-		o.flushStdout()
 	}
+	return o.flushStdout()
 }
 
 // Gather writes one short output to stdout followed by end, prefixed with
@@ -244,22 +303,32 @@ func (o *Output) Flush() {
 	}
 }
 
-func (o *Output) flushStdout() {
-	if err := o.stdout.Flush(); err != nil && o.err == nil {
-		o.err = err
-		if o.failed != nil {
-			o.failed(err)
+// flushStdout writes what stdout holds, and returns its *StreamError if
+// that or an earlier write to it failed.
+func (o *Output) flushStdout() error {
+	if o.err == nil {
+		if err := o.stdout.Flush(); err != nil {
+			o.fail(o.stdout, err)
 		}
 	}
+	if o.err != nil {
+		return &StreamError{Err: o.err}
+	}
+	return nil
 }
 
-func (o *Output) writeBuffer(w *bufio.Writer, tag string, b *Buffer) {
-	if tag == "" {
-		b.WriteTo(w)
-		return
+// writeBuffer writes b to w, through a tagger when tag is not empty. It
+// returns an error reading b's spill file; w keeps its own.
+func (o *Output) writeBuffer(w *bufio.Writer, tag string, b *Buffer) error {
+	var dst io.Writer = w
+	if tag != "" {
+		dst = &tagger{w: w, tag: tag, bol: true}
 	}
-	t := &tagger{w: w, tag: tag, bol: true}
-	b.WriteTo(t)
+	_, err := b.WriteTo(dst)
+	if _, werr := w.Write(nil); werr != nil {
+		return nil // w's own error: flush reports it
+	}
+	return err
 }
 
 // tagger prefixes every line written through it with tag and a TAB.

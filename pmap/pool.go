@@ -38,6 +38,7 @@ func (p Pair) Reset() error {
 type CapturePool struct {
 	dir     string
 	maxHeld int
+	space   *space // the file system the files are on
 
 	mu    sync.Mutex
 	slots []Pair // by slot number; grows as slots are used
@@ -48,10 +49,11 @@ type CapturePool struct {
 // NewCapturePool returns an empty pool whose files go in dir ("" for the
 // system's temporary directory); at most maxHeld Pairs may be held at once.
 func NewCapturePool(dir string, maxHeld int) *CapturePool {
-	return &CapturePool{dir: dir, maxHeld: maxHeld, held: make(map[*Capture]Pair)}
+	return &CapturePool{dir: dir, maxHeld: maxHeld, space: newSpace(dir), held: make(map[*Capture]Pair)}
 }
 
-// Slot returns the slot's Pair, making its files on first use.
+// Slot returns the slot's Pair, making its files on first use, for a job
+// that is about to run (see Pair.Short).
 func (p *CapturePool) Slot(slot int) (Pair, error) {
 	p.mu.Lock()
 	for len(p.slots) <= slot {
@@ -67,7 +69,7 @@ func (p *CapturePool) Slot(slot int) (Pair, error) {
 	}
 	p.mu.Unlock()
 	if pair.Stdout != nil {
-		return pair, nil
+		return p.stamp(pair), nil
 	}
 	var err error
 	if pair.Stdout, err = NewCapture(p.dir); err != nil {
@@ -80,7 +82,7 @@ func (p *CapturePool) Slot(slot int) (Pair, error) {
 	p.mu.Lock()
 	p.slots[slot] = pair
 	p.mu.Unlock()
-	return pair, nil
+	return p.stamp(pair), nil
 }
 
 // Hold takes the slot's Pair for a job whose output must wait for its turn,

@@ -72,7 +72,28 @@ type Summary struct {
 	// OutputErr is the first error writing to Stdout (syscall.EPIPE for a
 	// closed pipe); the run stopped its jobs on it.
 	OutputErr error
+	// Lost counts the jobs part of whose output could not be written: when
+	// any did, or OutputErr is not EPIPE, the run's output is incomplete.
+	Lost Lost
 }
+
+// Lost counts the jobs that lost output, each job once for each place.
+type Lost struct {
+	// Output: jobs whose output did not reach Stdout and Stderr whole. It
+	// was lost in the temporary directory or could not be read back
+	// (JobOutputLost), or a stream failed (OutputErr, or Stderr; not
+	// counted for a closed pipe, which only stops the run).
+	Output int64
+	// Results: jobs whose --results files could not all be written
+	// (JobResultsFailed).
+	Results int64
+	// Joblog: jobs whose job log line could not be written (JoblogFailed);
+	// Resume runs them again.
+	Joblog int64
+}
+
+// Any reports whether any job lost output.
+func (l Lost) Any() bool { return l.Output+l.Results+l.Joblog > 0 }
 
 // outputBudget bounds the bytes of finished jobs' output held in memory while
 // waiting for their turn; beyond it they spill to a temporary file.
@@ -98,6 +119,7 @@ type run struct {
 	log     *joblog.Log     // nil without a job log
 	skip    map[string]bool // Resume: command lines that already succeeded
 	dir     *results.Dir    // nil without --results
+	lost    lostJobs        // the jobs that lost output, for Summary.Lost
 	closers []func()        // what open opened, closed in reverse by close
 
 	// Set by runJobs:
@@ -129,6 +151,7 @@ func Run(ctx context.Context, cfg *Config, st Streams) Summary {
 		sum = r.runJobs(ctx)
 	}
 	sum.OutputErr = r.out.Err()
+	sum.Lost = r.lost.count()
 	return sum
 }
 
@@ -197,8 +220,10 @@ func (r *run) close() {
 	r.closers = nil
 }
 
-// notify tells the user n, between jobs' output once there is output.
+// notify tells the user n, between jobs' output once there is output, and
+// counts a job that lost output.
 func (r *run) notify(n Notice) {
+	r.lost.note(n)
 	if r.st.Word == nil {
 		return
 	}

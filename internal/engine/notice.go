@@ -17,12 +17,14 @@ const (
 	JobError NoticeKind = iota
 	// JobTimedOut: job Seq ran past Timeout and was stopped with Signal.
 	JobTimedOut
-	// JobOutputLost: job Seq's captured output could not be read back (Err).
+	// JobOutputLost: job Seq's output could not be kept whole (Err: a
+	// *pmap.TmpError, a full temporary directory) or read back (Err).
 	JobOutputLost
 	// JobResultsFailed: job Seq's --results files or JSON line could not be
 	// made (Err).
 	JobResultsFailed
-	// JoblogFailed: a line of the job log could not be written (Err).
+	// JoblogFailed: job Seq's line of the job log could not be written
+	// (Err); Resume runs it again.
 	JoblogFailed
 	// RecordFailed: record Seq, sent to a reused worker, failed (Err).
 	RecordFailed

@@ -127,6 +127,12 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 	if res.Err != nil && j.out.form != captured {
 		j.out.form = skipped // its command could not be made
 	}
+	if j.out.form == captured && res.Err == nil {
+		// Before anything reads or empties the capture files.
+		if err := j.out.pair.Short(); err != nil {
+			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
+		}
+	}
 	if r.log != nil {
 		r.logJob(j, res)
 	}
@@ -173,6 +179,9 @@ func (r *run) collect(j *job, slot int, lingering bool) {
 			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
 		}
 		b.Seal()
+		if err := b.Err(); err != nil { // the spill file could not take it all
+			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
+		}
 	}
 	if lingering {
 		if err := r.captures.Renew(slot); err != nil {
@@ -261,18 +270,18 @@ func (r *run) emit(j *job) {
 	case skipped, live, lines:
 		// Nothing to write, or it is out already.
 	case dryRun:
-		r.out.Stdout([]byte(j.cmd.Line + "\n"))
+		r.wrote(j, r.out.Stdout([]byte(j.cmd.Line+"\n")))
 	case jsonLine:
-		r.out.Stdout(o.json)
+		r.wrote(j, r.out.Stdout(o.json))
 	case captured, held:
-		if err := r.out.WriteCaptured(o.tag, o.pair.Stdout, o.pair.Stderr); err != nil {
-			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
-		}
+		r.wrote(j, r.out.WriteCaptured(o.tag, o.pair.Stdout, o.pair.Stderr))
 		if o.form == held {
 			r.captures.Release(o.pair)
 		}
 	case buffered:
-		r.out.WriteJob(o.tag, o.stdout, o.stderr)
+		r.wrote(j, r.out.WriteJob(o.tag, o.stdout, o.stderr))
+		// Before the spill file gives space back: see pmap.Pair.Short.
+		r.captures.CheckSpace()
 		o.stdout.Release()
 		o.stderr.Release()
 	}
