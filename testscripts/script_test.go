@@ -68,12 +68,16 @@ func TestScripts(t *testing.T) {
 			})
 		}
 	}
+	mountable := canMount()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
-		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts.
+		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts;
+		// [tmpfs]: small file systems can be mounted (root).
 		Condition: func(cond string) (bool, error) {
 			switch cond {
+			case "tmpfs":
+				return mountable, nil
 			case "ssh":
 				return bed != nil, nil
 			case "netns":
@@ -93,6 +97,8 @@ func TestScripts(t *testing.T) {
 			"waitmatch": cmdWaitMatch,
 			"gone":      cmdGone,
 			"slurmwait": cmdSlurmWait,
+			"tmpfs":     cmdTmpfs,
+			"fill":      cmdFill,
 			"sshkill": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 || bed == nil {
 					ts.Fatalf("usage: sshkill h1|h2 (with the ssh test bed)")
