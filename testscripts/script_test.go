@@ -98,7 +98,6 @@ func TestScripts(t *testing.T) {
 			"gone":      cmdGone,
 			"slurmwait": cmdSlurmWait,
 			"tmpfs":     cmdTmpfs,
-			"fill":      cmdFill,
 			"sshkill": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 || bed == nil {
 					ts.Fatalf("usage: sshkill h1|h2 (with the ssh test bed)")

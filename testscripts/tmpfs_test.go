@@ -44,12 +44,3 @@ func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("TMPFS_"+dir, "1")
 	ts.Defer(func() { ts.Check(tmpfs.Unmount(dir)) })
 }
-
-// fill DIR: fills the file system of DIR with a file DIR/fill.
-func cmdFill(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 || neg {
-		ts.Fatalf("usage: fill dir")
-	}
-	_, err := tmpfs.Fill(ts.MkAbs(args[0]))
-	ts.Check(err)
-}

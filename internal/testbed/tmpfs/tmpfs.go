@@ -7,7 +7,6 @@
 package tmpfs
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,24 +69,4 @@ func Dir(t TB, size int64) string {
 		}
 	})
 	return dir
-}
-
-// Fill writes a file of zeros into dir until the file system is full, and
-// returns its path.
-func Fill(dir string) (string, error) {
-	path := filepath.Join(dir, "fill")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	zeros := make([]byte, 4096)
-	for {
-		if _, err := f.Write(zeros); err != nil {
-			if !errors.Is(err, unix.ENOSPC) {
-				return path, err
-			}
-			return path, nil
-		}
-	}
 }
