@@ -255,7 +255,10 @@ func (j *job) Retry() {
 func (j *job) closeLines() {
 	for i, l := range j.lines {
 		if l != nil {
-			l.Close()
+			if err := l.Close(); err != nil {
+				// A long line could not be held in the spill file.
+				j.r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
+			}
 			j.lines[i] = nil
 		}
 	}

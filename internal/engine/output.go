@@ -67,7 +67,7 @@ func (j *job) wireOutput(spec *channel.Spec, slot int) error {
 		spec.Stdout, spec.Stderr = pair.Stdout.File(), pair.Stderr.File()
 	case pmap.LineBuffer:
 		tag := r.tag(j, slot)
-		j.lines = [2]*pmap.LineWriter{r.out.Lines(tag, false), r.out.Lines(tag, true)}
+		j.lines = [2]*pmap.LineWriter{r.out.Lines(tag, false, r.budget), r.out.Lines(tag, true, r.budget)}
 		j.out = output{form: lines}
 		spec.Stdout, spec.Stderr = j.lines[0], j.lines[1]
 	case pmap.Ungroup:
