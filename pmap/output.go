@@ -118,7 +118,7 @@ func (o *Output) copyCapture(w *bufio.Writer, raw io.Writer, tag string, c *Capt
 		if _, err := c.f.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		_, err := f.ReadFrom(&io.LimitedReader{R: c.f, N: n})
+		_, err := sendFile(f, c.f, n)
 		if err != nil && w == o.stdout && o.err == nil {
 			o.err = err
 			if o.failed != nil {
