@@ -160,7 +160,7 @@ func (o *Output) copyCapture(w *bufio.Writer, raw io.Writer, tag string, c *Capt
 		if _, err := c.f.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		_, err := f.ReadFrom(&io.LimitedReader{R: c.f, N: n})
+		_, err := sendFile(f, c.f, n)
 		if err != nil {
 			o.fail(w, err)
 		}
@@ -358,40 +358,77 @@ func (t *tagger) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// lineHold is the longest unfinished line a LineWriter holds in memory of
+// its own; a longer one moves into a Buffer, which spills to disk beyond its
+// Budget.
+const lineHold = chunkSize
+
 // LineWriter passes a running job's output on a whole line at a time. The
 // last line, if it has no newline, is passed on by Close.
+//
+// An unfinished line waits in the LineWriter until its newline comes, in
+// memory up to lineHold and then in a Buffer drawing on the run's Budget (so
+// on disk beyond it): a job writing a 100 MB line costs parmap no more memory
+// than a short one. The line is not streamed through under the Output's lock
+// instead: the job could then block on its own stderr, or on another job
+// streaming a line of its own, while the lock waited for its newline.
 type LineWriter struct {
 	o      *Output
 	stderr bool
 	tag    string
-	part   []byte
+	spill  *Budget // for long unfinished lines; nil keeps them in memory
+	part   []byte  // the unfinished line while it is short
+	long   *Buffer // the unfinished line once it is long; nil before
+	err    error   // the first error holding a long line
 }
 
-// Lines returns a LineWriter for one job's stdout (or stderr).
-func (o *Output) Lines(tag string, stderr bool) *LineWriter {
-	return &LineWriter{o: o, stderr: stderr, tag: tag}
+// Lines returns a LineWriter for one job's stdout (or stderr). A line longer
+// than 64 KiB waits for its newline in a Buffer drawing on spill; with a nil
+// spill it waits in memory, however long it is.
+func (o *Output) Lines(tag string, stderr bool, spill *Budget) *LineWriter {
+	return &LineWriter{o: o, stderr: stderr, tag: tag, spill: spill}
 }
 
 // Write passes on every complete line in p and keeps the rest.
 func (l *LineWriter) Write(p []byte) (int, error) {
 	i := bytes.LastIndexByte(p, '\n')
 	if i < 0 {
-		l.part = append(l.part, p...)
+		l.hold(p)
 		return len(p), nil
 	}
 	l.emit(p[:i+1])
-	l.part = append(l.part[:0], p[i+1:]...)
+	l.hold(p[i+1:])
 	return len(p), nil
 }
 
-// Close passes on an unterminated last line.
+// Close passes on an unterminated last line. It returns the first error met
+// holding a long line in the spill file (that line was passed on cut short).
 func (l *LineWriter) Close() error {
-	if len(l.part) > 0 {
+	if len(l.part) > 0 || l.long != nil {
 		l.emit(nil)
 	}
-	return nil
+	return l.err
 }
 
+// hold keeps p, the start or a piece of an unfinished line.
+func (l *LineWriter) hold(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if l.long == nil && (l.spill == nil || len(l.part)+len(p) <= lineHold) {
+		l.part = append(l.part, p...)
+		return
+	}
+	if l.long == nil {
+		l.long = NewBuffer(l.spill)
+		l.long.Write(l.part)
+		l.part = l.part[:0]
+	}
+	l.long.Write(p)
+}
+
+// emit writes the unfinished line held, completed by lines, under the
+// Output's lock.
 func (l *LineWriter) emit(lines []byte) {
 	o := l.o
 	o.mu.Lock()
@@ -400,19 +437,35 @@ func (l *LineWriter) emit(lines []byte) {
 	if l.stderr {
 		w = o.stderr
 	} else if o.err != nil {
-		l.part = l.part[:0]
+		l.drop()
 		return
 	}
 	var dst io.Writer = w
 	if l.tag != "" {
 		dst = &tagger{w: w, tag: l.tag, bol: true}
 	}
+	if l.long != nil {
+		l.long.Seal()
+		if err := l.long.Err(); err != nil && l.err == nil {
+			l.err = err
+		}
+		l.long.WriteTo(dst)
+	}
 	dst.Write(l.part)
-	l.part = l.part[:0]
+	l.drop()
 	dst.Write(lines)
 	if l.stderr {
 		w.Flush()
 	} else {
 		o.flushStdout()
+	}
+}
+
+// drop forgets the unfinished line held.
+func (l *LineWriter) drop() {
+	l.part = l.part[:0]
+	if l.long != nil {
+		l.long.Release()
+		l.long = nil
 	}
 }

@@ -165,7 +165,7 @@ func TestOutputTagsEveryLine(t *testing.T) {
 func TestLineWriterPassesWholeLines(t *testing.T) {
 	var out bytes.Buffer
 	o := NewOutput(&out, &out, nil)
-	l1, l2 := o.Lines("", false), o.Lines("t", false)
+	l1, l2 := o.Lines("", false, nil), o.Lines("t", false, nil)
 	l1.Write([]byte("hel"))
 	l2.Write([]byte("abc\nde"))
 	l1.Write([]byte("lo\nwor"))

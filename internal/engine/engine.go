@@ -126,9 +126,6 @@ type run struct {
 	budget   *pmap.Budget
 	captures *pmap.CapturePool // Group mode; nil otherwise
 	order    pmap.Orderer[*job]
-	// due reports whether job seq's output is due next (KeepOrder), so
-	// that the job may write to the run's output directly; nil for never.
-	due func(seq int64) bool
 }
 
 // Run runs cfg to its end, a signal (st.Signals) or ctx, and returns once

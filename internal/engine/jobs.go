@@ -48,14 +48,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 		defer r.captures.Close()
 	}
 	if cfg.KeepOrder {
-		m := pmap.NewMap(1, r.emit)
-		r.order = m
-		// Tags, --results, --json and the job log's byte count need the
-		// run to read a job's output, and a job that may be retried must
-		// not have written anything yet: those never write directly.
-		if !(cfg.Tag || cfg.Retries > 0 || cfg.Results != "" || cfg.JSON || cfg.Joblog != "") {
-			r.due = func(seq int64) bool { return m.Next() == seq }
-		}
+		r.order = pmap.NewMap(1, r.emit)
 	} else {
 		r.order = pmap.NewQueue(r.emit)
 	}
@@ -255,7 +248,10 @@ func (j *job) Retry() {
 func (j *job) closeLines() {
 	for i, l := range j.lines {
 		if l != nil {
-			l.Close()
+			if err := l.Close(); err != nil {
+				// A long line could not be held in the spill file.
+				j.r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
+			}
 			j.lines[i] = nil
 		}
 	}

@@ -21,7 +21,7 @@ const (
 	// dryRun: the command line is the output (--dry-run).
 	dryRun
 	// live: written to the run's output by the job itself while it ran
-	// (-u, or -k when its turn had come as it started).
+	// (-u).
 	live
 	// lines: passed on a line at a time while it ran (--line-buffer).
 	lines
@@ -52,13 +52,10 @@ func (j *job) wireOutput(spec *channel.Spec, slot int) error {
 	r := j.r
 	switch r.cfg.Mode {
 	case pmap.Group:
-		if r.due != nil && r.due(j.rec.Seq) {
-			// Every earlier job's output is out and no later one can go
-			// before this one's: it may write to the run's output itself.
-			j.out = output{form: live}
-			spec.Stdout, spec.Stderr = r.st.Stdout, r.st.Stderr
-			return nil
-		}
+		// Even the job whose turn has come (-k) writes into its capture
+		// files, not into the run's output itself: a background process
+		// it leaves behind would keep that output and write into later
+		// jobs' output. Renewed capture files cut such a process off.
 		pair, err := r.captures.Slot(slot)
 		if err != nil {
 			return &CaptureError{Err: err}
@@ -67,7 +64,7 @@ func (j *job) wireOutput(spec *channel.Spec, slot int) error {
 		spec.Stdout, spec.Stderr = pair.Stdout.File(), pair.Stderr.File()
 	case pmap.LineBuffer:
 		tag := r.tag(j, slot)
-		j.lines = [2]*pmap.LineWriter{r.out.Lines(tag, false), r.out.Lines(tag, true)}
+		j.lines = [2]*pmap.LineWriter{r.out.Lines(tag, false, r.budget), r.out.Lines(tag, true, r.budget)}
 		j.out = output{form: lines}
 		spec.Stdout, spec.Stderr = j.lines[0], j.lines[1]
 	case pmap.Ungroup:

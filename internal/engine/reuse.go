@@ -163,7 +163,7 @@ func (r *run) runReuse(ctx context.Context) Summary {
 		Halt:       cfg.Halt,
 		Exchange:   r.exchangeOptions(),
 		Command:    r.workerSpec,
-		Stderr:     func(int) io.WriteCloser { return r.out.Lines("", true) },
+		Stderr:     func(int) io.WriteCloser { return r.out.Lines("", true, nil) },
 		Timing:     r.log != nil,
 		Idle:       r.out.FlushSoon,
 		Notice:     func(n reuse.Notice) { r.notify(Notice{Kind: WorkerEvent, Worker: n}) },
