@@ -295,8 +295,9 @@ func TestText(t *testing.T) {
 
 func TestQuote(t *testing.T) {
 	for s, want := range map[string]string{
-		"": "''", "abc": "abc", "a-b_c.d/e:f,g@h%i+j=k": "a-b_c.d/e:f,g@h%i+j=k", "a b": "'a b'",
+		"": "''", "abc": "abc", "a-b_c.d/e:f,g@h%i+j": "a-b_c.d/e:f,g@h%i+j", "a b": "'a b'",
 		"it's": `'it'\''s'`, "$x": "'$x'", "\n": "'\n'", "é": "'é'", "~": "'~'",
+		"=ls": "'=ls'", "A=b": "'A=b'", "a==ls": "'a==ls'", "^x": "'^x'", "#x": "'#x'", "-n": "-n",
 	} {
 		if got := Quote(s); got != want {
 			t.Errorf("Quote(%q) = %q, want %q", s, got, want)
@@ -307,6 +308,12 @@ func TestQuote(t *testing.T) {
 	}
 	if got, want := QuoteLine([]string{"if", "a"}), `'if' a`; got != want {
 		t.Errorf("QuoteLine = %q, want %q", got, want)
+	}
+	// zsh's reserved words, and a job in bash and zsh, as the program.
+	for _, name := range []string{"repeat", "foreach", "end", "nocorrect", "%1", "%s"} {
+		if got, want := QuoteLine([]string{name, name}), "'"+name+"' "+Quote(name); got != want {
+			t.Errorf("QuoteLine = %q, want %q", got, want)
+		}
 	}
 }
 
