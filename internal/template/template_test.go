@@ -342,3 +342,27 @@ func TestConcurrentExpand(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A NUL byte cannot be passed in an argument: Expand says which one, before
+// exec would fail with "invalid argument".
+func TestNUL(t *testing.T) {
+	tm, _ := Parse([]string{"echo", "a", "{}"}, Options{})
+	_, err := tm.Expand(&records.Record{Seq: 3, Args: []string{"a\x00b"}}, 1)
+	var ne *NULError
+	if !errors.As(err, &ne) || ne.Seq != 3 || ne.Index != 2 || ne.Shell {
+		t.Fatalf("err %#v", err)
+	}
+	if want := "record 3: argument 2 contains a NUL byte, which no command argument can carry"; err.Error() != want {
+		t.Errorf("message %q", err)
+	}
+	sh, _ := Parse([]string{"echo {} | cat"}, Options{})
+	_, err = sh.Expand(&records.Record{Seq: 2, Args: []string{"\x00"}}, 1)
+	if !errors.As(err, &ne) || ne.Index != 2 || !ne.Shell {
+		t.Errorf("shell: err %#v", err)
+	}
+	cmd, _ := Parse(nil, Options{})
+	_, err = cmd.Expand(&records.Record{Seq: 1, Args: []string{"echo a\x00b"}}, 1)
+	if !errors.As(err, &ne) || ne.Index != 1 {
+		t.Errorf("record as command: err %#v", err)
+	}
+}
