@@ -18,8 +18,10 @@ import (
 	"github.com/parmap/parmap/pmap"
 )
 
-// xargsBudget is the bytes of records one -X job may carry: GNU xargs's
-// default command-line size, less room for the template and environment.
+// xargsBudget caps what the records of one -X job may cost (as
+// template.ArgCost counts: bytes, NULs, pointers): GNU xargs's default
+// command-line size less 4 KiB. What the environment leaves of the kernel's
+// limit may lower it (settle).
 const xargsBudget = 128*1024 - 4096
 
 // defaultBlock is --block's default, as GNU parallel's.

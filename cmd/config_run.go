@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"os"
+	"syscall"
 
 	"github.com/mattn/go-shellwords"
 
@@ -280,6 +281,44 @@ func (b *builder) settle() error {
 		if cfg.Jobs == 0 {
 			cfg.Records.Slots = 1
 		}
+		if t := cfg.Template; t != nil {
+			line := false // the command goes to a remote shell as one line
+			if cfg.Hosts != nil {
+				for _, h := range cfg.Hosts.List {
+					line = line || !h.Local
+				}
+			}
+			room := t.ArgRoom(argLimit(), envSize(cfg.Env), line)
+			cfg.Records.XArgs = min(cfg.Records.XArgs, room)
+			cfg.Records.XArgsCost = func(a string) int { return t.ArgCost(a, line) }
+		}
 	}
 	return nil
+}
+
+// argLimit returns what Linux passes to a new program in its arguments and
+// environment together (each string with its NUL and its pointer): a
+// quarter of the stack's soft limit, at most 6 MiB (¾ of _STK_LIM) and at
+// least 128 KiB (ARG_MAX); GNU xargs --show-limits gives the same figure
+// less 2048. The jobs inherit parmap's stack limit.
+func argLimit() int {
+	const most, least = 6 << 20, 128 << 10
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &rl); err != nil {
+		return least
+	}
+	if rl.Cur == ^uint64(0) { // RLIM_INFINITY
+		return most
+	}
+	return int(max(min(rl.Cur/4, most), least))
+}
+
+// envSize returns what env takes of argLimit: each string, its NUL and its
+// pointer.
+func envSize(env []string) int {
+	n := 0
+	for _, kv := range env {
+		n += len(kv) + 1 + 8
+	}
+	return n
 }

@@ -35,6 +35,7 @@ func wordError(err error) string {
 		gap    *slurm.ArrayGapError
 		old    *slurm.ArrayVarError
 		long   *template.TooLongError
+		nul    *template.NULError
 		input  *engine.InputError
 		joblog *engine.JoblogError
 		jobsrv *engine.JobserverError
@@ -107,6 +108,12 @@ func wordError(err error) string {
 		}
 		return fmt.Sprintf("record %d: %s is %d bytes; Linux passes at most %d bytes in one argument (use --pipe or a template that does not pass the record)",
 			long.Seq, what, long.Len, template.MaxArg)
+	case errors.As(err, &nul):
+		what := fmt.Sprintf("argument %d", nul.Index)
+		if nul.Shell {
+			what = "the shell command line"
+		}
+		return what + " contains a NUL byte, which no command argument can carry (use --pipe or --reuse to pass such data on stdin)"
 	}
 	return wordReuse(err)
 }

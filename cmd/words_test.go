@@ -107,6 +107,11 @@ func TestWordError(t *testing.T) {
 		{"too long shell", &template.TooLongError{Seq: 2, Index: 2, Len: 200000, Shell: true},
 			"record 2: the shell command line is 200000 bytes; Linux passes at most 131071 bytes in one argument (use --pipe or a template that does not pass the record)"},
 
+		{"NUL", &template.NULError{Seq: 1, Index: 1},
+			"argument 1 contains a NUL byte, which no command argument can carry (use --pipe or --reuse to pass such data on stdin)"},
+		{"NUL shell", &template.NULError{Seq: 3, Index: 2, Shell: true},
+			"the shell command line contains a NUL byte, which no command argument can carry (use --pipe or --reuse to pass such data on stdin)"},
+
 		// anything else keeps its text
 		{"other", errors.New("no host of -S can be reached"), "no host of -S can be reached"},
 		{"other with sources", withSources(io.ErrUnexpectedEOF, flags), "unexpected EOF"},

@@ -29,7 +29,8 @@ func records() []string {
 	return []string{
 		"a b", "it's", `"q"`, "$HOME", "`id`", "$(id)", "${X:-y}", "x;y", "a|b&c",
 		"line1\nline2", "\n", "", "-n", `\`, `\n`, "*", "~", "#c", " a  b\t", "'", `'"'"'`,
-		"!", "é ü 漢", "<x >y", string(big),
+		"!", "é ü 漢", "<x >y", "=ls", "a==ls", "a=~", "^x", "x#", "{a,b}", "%1", "\x83\xff",
+		string(big),
 	}
 }
 
@@ -48,19 +49,68 @@ func TestRecordsArriveLiteral(t *testing.T) {
 	for _, h := range hs {
 		recs := records()
 		if h.User == "root" { // root's ~/.bashrc may be slow: the hardest few
-			recs = []string{"it's", "`id`\n$(id)", "line1\nline2", recs[len(recs)-1]}
+			recs = []string{"it's", "`id`\n$(id)", "line1\nline2", "=ls", recs[len(recs)-1]}
 		}
-		for i, rec := range recs {
-			line := template.QuoteLine([]string{"printf", `%s\n`, rec})
-			plain := r.Argv(h, 0, line, []string{"PARMAP_SEQ=" + strconv.Itoa(i+1)})
-			guarded, stdin := r.ArgvGuarded(h, 0, line, []string{"PARMAP_SEQ=" + strconv.Itoa(i+1)})
-			for mode, res := range map[string]result{"Argv": run(t, plain, nil), "ArgvGuarded": run(t, guarded, stdin)} {
-				if res.exit != 0 || res.stdout != rec+"\n" || res.stderr != "" {
-					t.Errorf("%s on %s, record %d %.40q: exit %d, stderr %q, stdout %.60q", mode, h, i, rec, res.exit, res.stderr, res.stdout)
-				}
+		checkRecords(t, r, h, recs)
+	}
+}
+
+// A login shell of zsh gets the records literally too: =ls stays =ls
+// (zsh's =command expansion), and the guard works there.
+func TestRecordsArriveLiteralZsh(t *testing.T) {
+	b := testBed(t)
+	h := Host{User: zshUser(t), Name: sshtest.Local}
+	r := newRunner(t, b.SSH, b.Dir)
+	open(t, r, h)
+	res := run(t, r.Argv(h, 0, `printf %s "$ZSH_VERSION"`, nil), nil)
+	if res.exit != 0 || res.stdout == "" {
+		t.Fatalf("the login shell of %s is not zsh: exit %d, stdout %q, stderr %q", h, res.exit, res.stdout, res.stderr)
+	}
+	checkRecords(t, r, h, records())
+}
+
+// checkRecords runs printf of each record on h, with Argv and ArgvGuarded,
+// and fails t for each that does not arrive byte for byte.
+func checkRecords(t *testing.T, r *Runner, h Host, recs []string) {
+	t.Helper()
+	for i, rec := range recs {
+		line := template.QuoteLine([]string{"printf", `%s\n`, rec})
+		plain := r.Argv(h, 0, line, []string{"PARMAP_SEQ=" + strconv.Itoa(i+1)})
+		guarded, stdin := r.ArgvGuarded(h, 0, line, []string{"PARMAP_SEQ=" + strconv.Itoa(i+1)})
+		for mode, res := range map[string]result{"Argv": run(t, plain, nil), "ArgvGuarded": run(t, guarded, stdin)} {
+			if res.exit != 0 || res.stdout != rec+"\n" || res.stderr != "" {
+				t.Errorf("%s on %s, record %d %.40q: exit %d, stderr %q, stdout %.60q", mode, h, i, rec, res.exit, res.stderr, res.stdout)
 			}
 		}
 	}
+}
+
+// zshUser returns pmzsh, a login user whose shell is zsh, made when missing
+// (the test bed's sshd takes the bed's key for any user). It skips t when
+// zsh is not installed (CI installs it: .ci/run) or the user cannot be made.
+func zshUser(t *testing.T) string {
+	zsh, err := exec.LookPath("zsh")
+	if err != nil {
+		t.Skip("zsh is not installed (CI installs it: .ci/run)")
+	}
+	const name = "pmzsh"
+	if exec.Command("id", "-u", name).Run() != nil {
+		// useradd fails while another process holds /etc/passwd's lock.
+		for i := 0; i < 20; i++ {
+			out, err := exec.Command("useradd", "-m", "-s", zsh, "-p", "*", name).CombinedOutput()
+			if err == nil || exec.Command("id", "-u", name).Run() == nil {
+				break
+			}
+			if !strings.Contains(string(out), "lock") || i == 19 {
+				t.Skipf("cannot make a user with shell zsh: useradd: %v: %s", err, out)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if out, err := exec.Command("usermod", "-s", zsh, "-p", "*", name).CombinedOutput(); err != nil {
+		t.Skipf("usermod -s %s %s: %v: %s", zsh, name, err, out)
+	}
+	return name
 }
 
 func TestEnvIsExported(t *testing.T) {

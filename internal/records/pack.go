@@ -5,7 +5,7 @@ import "io"
 // unit is one tuple's contribution to a packed job.
 type unit struct {
 	values, args []string
-	cost         int // bytes it takes on a command line: len(arg)+1 for each arg
+	cost         int // bytes it takes on a command line: XArgsCost (or len+1) of each arg
 }
 
 // packer is the -X state: it gathers consecutive tuples into jobs under a byte
@@ -71,7 +71,11 @@ func (r *Reader) unit(t []string) unit {
 		u.values = r.fields(nil, t)
 	}
 	for _, a := range u.args {
-		u.cost += len(a) + 1
+		if r.opt.XArgsCost != nil {
+			u.cost += r.opt.XArgsCost(a)
+		} else {
+			u.cost += len(a) + 1
+		}
 	}
 	return u
 }

@@ -16,9 +16,13 @@ type Options struct {
 	ColSep  *regexp.Regexp // --colsep: split each record into fields (nil: no split)
 	MaxArgs int            // -n N: up to N records per job (0 or 1: one)
 	XArgs   int            // -X: byte budget for the records of one job (0: off); MaxArgs caps the count too
-	Slots   int            // with XArgs: job slots over which the last records are spread (0 or 1: no spreading)
-	Link    bool           // --link: pair sources up instead of the cartesian product; the shortest ends it
-	Header  bool           // --header : the first record of each source gives field names
+	// XArgsCost is what one argument of a record costs of XArgs (the
+	// command it goes into decides: quoting, pointers, several uses);
+	// nil means its length and a separator.
+	XArgsCost func(arg string) int
+	Slots     int  // with XArgs: job slots over which the last records are spread (0 or 1: no spreading)
+	Link      bool // --link: pair sources up instead of the cartesian product; the shortest ends it
+	Header    bool // --header : the first record of each source gives field names
 }
 
 // DefaultOptions returns the options of a plain run: one record per line.

@@ -113,6 +113,10 @@ func TestXArgs(t *testing.T) {
 		// "00" costs 3: five fit in 15; the last two wait at the end.
 		{"only the tail is spread", twelve, Options{Delim: '\n', XArgs: 15, Slots: 4}, []int{5, 5, 1, 1}},
 		{"empty input", "", Options{Delim: '\n', XArgs: 100, Slots: 4}, nil},
+		// The command decides the cost: "aaa" costs 12 (a pointer of 8):
+		// three fit in 36, where their length alone would fit nine.
+		{"XArgsCost", lines("aaa", "bbb", "ccc", "ddd", "eee"), Options{Delim: '\n', XArgs: 36, Slots: 1,
+			XArgsCost: func(a string) int { return len(a) + 1 + 8 }}, []int{3, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

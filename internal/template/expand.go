@@ -8,7 +8,8 @@ import (
 )
 
 // Expand returns the command for one record, run in job slot slot. The error
-// is a *TooLongError when an argument is longer than Linux passes, an
+// is a *TooLongError when an argument is longer than Linux passes, a
+// *NULError when one holds a NUL byte (which no argument can carry), an
 // *ArithError when a value inside shell arithmetic is not a number, and for a
 // record that is itself a command line, an error that names it.
 func (t *Template) Expand(rec *records.Record, slot int) (Command, error) {
@@ -28,9 +29,12 @@ func (t *Template) Expand(rec *records.Record, slot int) (Command, error) {
 		return Command{}, err
 	}
 	for i, a := range cmd.Argv {
+		shell := len(cmd.Argv) == 3 && i == 2 && cmd.Argv[0] == t.shell && cmd.Argv[1] == "-c"
 		if len(a) > MaxArg {
-			shell := len(cmd.Argv) == 3 && i == 2 && cmd.Argv[0] == t.shell && cmd.Argv[1] == "-c"
 			return Command{}, &TooLongError{Seq: rec.Seq, Index: i, Len: len(a), Shell: shell}
+		}
+		if strings.IndexByte(a, 0) >= 0 {
+			return Command{}, &NULError{Seq: rec.Seq, Index: i, Shell: shell}
 		}
 	}
 	return cmd, nil
@@ -87,6 +91,22 @@ func (e *TooLongError) Error() string {
 	}
 	return fmt.Sprintf("record %d: %s is %d bytes; Linux passes at most %d bytes in one argument",
 		e.Seq, what, e.Len, MaxArg)
+}
+
+// NULError is returned by Expand for an argument that holds a NUL byte: exec
+// passes C strings, which end at the first NUL, so no argument can carry one.
+type NULError struct {
+	Seq   int64 // the job number
+	Index int   // the argument: 0 is the program, and in shell mode 2 is the command line
+	Shell bool  // the argument is the command line given to the shell
+}
+
+func (e *NULError) Error() string {
+	what := fmt.Sprintf("argument %d", e.Index)
+	if e.Shell {
+		what = "the shell command line"
+	}
+	return fmt.Sprintf("record %d: %s contains a NUL byte, which no command argument can carry", e.Seq, what)
 }
 
 // ArithError is returned by Expand when a value goes inside shell arithmetic

@@ -22,6 +22,7 @@ const (
 	qBrace                        // inside "${x:-…}" (any of - = ? + with or without :)
 	qPattern                      // inside "${x#…}" (and % ## %%, bash's / ^ ,)
 	qPatternSingle                // inside '…' inside "${x#…}"
+	qPatternDouble                // inside "…" inside "${x#…}"
 	qArith                        // inside $((…)), ((…)), $[…], ${x:n}, a[n]: a number only
 )
 
@@ -447,6 +448,11 @@ func (l *lexer) double(arith bool) {
 	if arith {
 		q = qArith
 	}
+	l.doubleAs(q, arith)
+}
+
+// doubleAs is double with the values inside written as q says.
+func (l *lexer) doubleAs(q quoting, arith bool) {
 	l.pos++
 	for l.pos < len(l.src) {
 		if t, ok := l.token(doubleSpecial); ok {

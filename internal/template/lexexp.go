@@ -172,7 +172,11 @@ func (l *lexer) paramWord(dq, arith, pattern bool) {
 			}
 			l.single(sq)
 		case '"':
-			l.double(arith)
+			if dq && !arith {
+				l.doubleAs(qPatternDouble, arith)
+			} else {
+				l.double(arith)
+			}
 		case '\\':
 			l.skip(2)
 		case '$':

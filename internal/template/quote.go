@@ -3,11 +3,17 @@ package template
 import "strings"
 
 // Quote returns s quoted for a POSIX shell, outside any quotes: s itself when
-// it holds only characters from [A-Za-z0-9_@%+=:,./-], and otherwise s in
+// it holds only characters from [A-Za-z0-9_@%+:,./-], and otherwise s in
 // single quotes; a single quote in s closes them, is written \', and reopens
 // them. The empty string becomes a pair of single quotes.
+//
+// The result stays literal under sh (dash), bash and zsh, whatever zsh's
+// options: '=' is always quoted, as zsh expands =word to a command's path
+// (EQUALS, on by default), and with MAGIC_EQUAL_SUBST also a=~ and a==word;
+// '~', '^' and '#' (EXTENDED_GLOB), '!', braces, globs, control bytes and
+// bytes above 0x7f are all in single quotes, where no shell expands anything.
 func Quote(s string) string {
-	if s != "" && plain(s, "@%+=:,./-") {
+	if s != "" && plain(s, "@%+:,./-") {
 		return s
 	}
 	return string(appendSingleQuoted(make([]byte, 0, len(s)+2), s))
@@ -15,7 +21,8 @@ func Quote(s string) string {
 
 // QuoteLine returns argv as one shell command line: the words quoted by Quote and
 // joined by spaces. The first word is quoted also when a shell would read it as
-// an assignment (A=b) or a reserved word (if), so the line runs argv as written.
+// a job (%1, in bash and zsh) or a reserved word (if, and zsh's repeat), so the
+// line runs argv as written.
 func QuoteLine(argv []string) string {
 	n := len(argv)
 	for _, a := range argv {
@@ -26,7 +33,7 @@ func QuoteLine(argv []string) string {
 		if i > 0 {
 			b = append(b, ' ')
 		}
-		if i == 0 && a != "" && (strings.IndexByte(a, '=') >= 0 || reserved(a)) {
+		if i == 0 && a != "" && (a[0] == '%' || keyword(a)) {
 			b = appendSingleQuoted(b, a)
 			continue
 		}
@@ -73,10 +80,11 @@ func appendInSingle(b []byte, s string) []byte {
 
 // appendWord appends s as a shell word outside quotes. A value that stands alone
 // as a word is left bare when that is safe: no quoting character, no '=' or '%'
-// (which could make it an assignment or a job), not a reserved word, and no
-// leading '-' (bash's [[ ]] would read -n as an operator).
+// (which could make it an assignment, a job, or zsh's =command), not a
+// reserved word of sh, bash or zsh, and no leading '-' (bash's [[ ]] would read
+// -n as an operator).
 func appendWord(b []byte, s string, alone bool) []byte {
-	if alone && s != "" && s[0] != '-' && plain(s, "@+:,./-") && !reserved(s) {
+	if alone && s != "" && s[0] != '-' && plain(s, "@+:,./-") && !keyword(s) {
 		return append(b, s...)
 	}
 	return appendSingleQuoted(b, s)
@@ -119,6 +127,22 @@ func appendInDouble(b []byte, s string, brace, param bool) []byte {
 		}
 	}
 	return b
+}
+
+// appendInPatternDouble appends s for the inside of "…" inside "${x#…}": as
+// appendInDouble, but each { is written "{", outside the inner quotes, as
+// bash brace-expands "${x#"{a,b}"}" as if they were not there (sh and zsh
+// read a bare { in a pattern as itself).
+func appendInPatternDouble(b []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			return appendInDouble(b, s, false, true)
+		}
+		b = appendInDouble(b, s[:i], false, true)
+		b = append(b, `"{"`...)
+		s = s[i+1:]
+	}
 }
 
 // appendPattern appends s for a pattern inside "${x#…}" (and bash's ${x/…/…}),
@@ -178,6 +202,20 @@ func reserved(s string) bool {
 	case "!", "{", "}", "[[", "]]", "case", "coproc", "do", "done", "elif", "else",
 		"esac", "fi", "for", "function", "if", "in", "select", "then", "time",
 		"until", "while":
+		return true
+	}
+	return false
+}
+
+// keyword reports whether s is a reserved word of sh, bash or zsh: at the
+// start of a command, a value equal to one must be quoted to stay a word.
+// (The lexer asks reserved alone: it reads the template as sh does.)
+func keyword(s string) bool {
+	if reserved(s) {
+		return true
+	}
+	switch s {
+	case "repeat", "foreach", "end", "nocorrect":
 		return true
 	}
 	return false

@@ -98,6 +98,8 @@ func (st *shellToken) encode(b []byte, v string, rec *records.Record) ([]byte, e
 		return appendInDouble(b, v, true, true), nil
 	case qPattern:
 		return appendPattern(b, v), nil
+	case qPatternDouble:
+		return appendInPatternDouble(b, v), nil
 	case qPatternSingle:
 		b = append(b, '\'')
 		b = appendPattern(b, v)

@@ -140,6 +140,12 @@ func checkShapes(shell string, shapes []shape, v string) error {
 // the suite under load. A shape that ends the script (a quoting bug that
 // runs exit) loses the markers after it, which fails the check.
 func checkShapesMany(shell string, shapes []shape, values []string) error {
+	return checkShapesIn(shell, nil, "", shapes, values)
+}
+
+// checkShapesIn is checkShapesMany with arguments for the shell before the
+// script's name (zsh -f) and a prelude at the script's head (setopt …).
+func checkShapesIn(shell string, args []string, prelude string, shapes []shape, values []string) error {
 	dir, err := os.MkdirTemp("", "parmap-template")
 	if err != nil {
 		return err
@@ -155,6 +161,7 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 	mark := func(k int) string { return fmt.Sprintf("pmshape-%x %d\n", token, k) }
 	n := len(shapes) * len(values)
 	var script strings.Builder
+	script.WriteString(prelude)
 	lines := make([]string, n)
 	for j, v := range values {
 		for i, s := range shapes {
@@ -174,7 +181,7 @@ func checkShapesMany(shell string, shapes []shape, values []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, shell, file)
+	cmd := exec.CommandContext(ctx, shell, append(args[:len(args):len(args)], file)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second

@@ -295,8 +295,9 @@ func TestText(t *testing.T) {
 
 func TestQuote(t *testing.T) {
 	for s, want := range map[string]string{
-		"": "''", "abc": "abc", "a-b_c.d/e:f,g@h%i+j=k": "a-b_c.d/e:f,g@h%i+j=k", "a b": "'a b'",
+		"": "''", "abc": "abc", "a-b_c.d/e:f,g@h%i+j": "a-b_c.d/e:f,g@h%i+j", "a b": "'a b'",
 		"it's": `'it'\''s'`, "$x": "'$x'", "\n": "'\n'", "é": "'é'", "~": "'~'",
+		"=ls": "'=ls'", "A=b": "'A=b'", "a==ls": "'a==ls'", "^x": "'^x'", "#x": "'#x'", "-n": "-n",
 	} {
 		if got := Quote(s); got != want {
 			t.Errorf("Quote(%q) = %q, want %q", s, got, want)
@@ -307,6 +308,12 @@ func TestQuote(t *testing.T) {
 	}
 	if got, want := QuoteLine([]string{"if", "a"}), `'if' a`; got != want {
 		t.Errorf("QuoteLine = %q, want %q", got, want)
+	}
+	// zsh's reserved words, and a job in bash and zsh, as the program.
+	for _, name := range []string{"repeat", "foreach", "end", "nocorrect", "%1", "%s"} {
+		if got, want := QuoteLine([]string{name, name}), "'"+name+"' "+Quote(name); got != want {
+			t.Errorf("QuoteLine = %q, want %q", got, want)
+		}
 	}
 }
 
@@ -334,4 +341,28 @@ func TestConcurrentExpand(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A NUL byte cannot be passed in an argument: Expand says which one, before
+// exec would fail with "invalid argument".
+func TestNUL(t *testing.T) {
+	tm, _ := Parse([]string{"echo", "a", "{}"}, Options{})
+	_, err := tm.Expand(&records.Record{Seq: 3, Args: []string{"a\x00b"}}, 1)
+	var ne *NULError
+	if !errors.As(err, &ne) || ne.Seq != 3 || ne.Index != 2 || ne.Shell {
+		t.Fatalf("err %#v", err)
+	}
+	if want := "record 3: argument 2 contains a NUL byte, which no command argument can carry"; err.Error() != want {
+		t.Errorf("message %q", err)
+	}
+	sh, _ := Parse([]string{"echo {} | cat"}, Options{})
+	_, err = sh.Expand(&records.Record{Seq: 2, Args: []string{"\x00"}}, 1)
+	if !errors.As(err, &ne) || ne.Index != 2 || !ne.Shell {
+		t.Errorf("shell: err %#v", err)
+	}
+	cmd, _ := Parse(nil, Options{})
+	_, err = cmd.Expand(&records.Record{Seq: 1, Args: []string{"echo a\x00b"}}, 1)
+	if !errors.As(err, &ne) || ne.Index != 1 {
+		t.Errorf("record as command: err %#v", err)
+	}
 }
