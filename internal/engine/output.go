@@ -104,6 +104,12 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		j.filter.Flush()
 		j.filter = nil
 	}
+	// The job log first, before any of the job's output is passed on: a
+	// job parmap dies after reaping but before logging runs again on
+	// --resume, so this gap is kept as short as it can be.
+	if r.log != nil {
+		r.logJob(j, res)
+	}
 	if j.release != nil {
 		j.release()
 		j.feed, j.release = nil, nil
@@ -126,9 +132,6 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 	defer r.bar.Done(res.Failed(cfg.Success))
 	if res.Err != nil && j.out.form != captured {
 		j.out.form = skipped // its command could not be made
-	}
-	if r.log != nil {
-		r.logJob(j, res)
 	}
 	// --results and --json (Group mode only) record every job, one whose
 	// command could not be made too.
