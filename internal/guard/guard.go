@@ -22,7 +22,6 @@ package guard
 
 import (
 	"encoding/binary"
-	"errors"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -68,7 +67,8 @@ type Guard struct {
 
 // New returns a guard, not yet started. lock, when not nil, is a file whose
 // open file description the guard holds until it has killed every group
-// (the job log, locked with flock); the caller keeps its own lock open.
+// (the job log, locked with flock). The guard may still hold it a moment
+// after Close: the caller unlocks the file itself.
 func New(lock *os.File) *Guard { return &Guard{lock: lock} }
 
 // Start starts the guard process, once; later calls return the first
@@ -137,10 +137,10 @@ func (g *Guard) send(op byte, pgid int) {
 }
 
 // Close tells the guard that parmap ends as it should (every group it
-// started was waited for or killed), and waits for it to exit. Call it once
-// the run's jobs have ended; later calls do nothing.
-func (g *Guard) Close() error {
-	var err error
+// started was waited for or killed). The guard exits when it reads that;
+// Close does not wait for it (it reads in batches), a goroutine reaps it.
+// Call it once the run's jobs have ended; later calls do nothing.
+func (g *Guard) Close() {
 	g.close.Do(func() {
 		w := g.w.Load()
 		if w == nil {
@@ -149,10 +149,6 @@ func (g *Guard) Close() error {
 		g.send(opBye, 0)
 		g.w.Store(nil)
 		w.Close()
-		var st *os.ProcessState
-		if st, err = g.proc.Wait(); err == nil && !st.Success() {
-			err = errors.New("guard " + st.String())
-		}
+		go g.proc.Wait()
 	})
-	return err
 }

@@ -55,6 +55,14 @@ func lock(ctx context.Context, f *os.File, waiting func()) error {
 	}
 }
 
+// unlock lets go of the lock before f is closed: another process that
+// shares its open file description (a guard) may keep that open a while.
+func unlock(f *os.File) {
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { flock(int(fd), unix.LOCK_UN) })
+	}
+}
+
 func flock(fd, how int) error {
 	for {
 		err := unix.Flock(fd, how)

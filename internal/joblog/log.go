@@ -175,10 +175,11 @@ func (l *Log) write(b []byte) error {
 	return nil
 }
 
-// Close closes the log. Write after Close fails.
+// Close unlocks and closes the log. Write after Close fails.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	unlock(l.f)
 	return l.f.Close()
 }
 
