@@ -15,6 +15,15 @@
 // has killed everything, so a --resume of a killed run never runs a job
 // beside a survivor of it.
 //
+// What it cannot cover: a process a job starts in the instant between its
+// exec and parmap's Add (the pid is known only once the job runs), when
+// parmap dies in that same instant; and a process that leaves its group
+// (setsid, setpgid). Closing both takes a cgroup: clone3 with
+// CLONE_INTO_CGROUP (SysProcAttr.UseCgroupFD) puts a job in it from birth,
+// and the guard would write cgroup.kill. That needs a writable cgroup v2
+// directory (root, or a systemd-delegated one), so it could only be an
+// addition to the guard, not a replacement.
+//
 //	parmap ── Add(pgid) / Remove(pgid) / bye ──▶ pipe ──▶ guard (setsid)
 //	  │ dies: the kernel closes the pipe            │ EOF: SIGKILL every group held,
 //	  │                                             │ then exit (the job log's lock goes)
