@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DefaultGrace is how long a process group asked to stop gets before
@@ -53,6 +55,18 @@ type Spec struct {
 	// Linger bounds how long output is still read after the child itself has
 	// exited, when a background grandchild keeps the pipe open. 0 means 2s.
 	Linger time.Duration
+	// Guard, when set, is told the child's process group while it may hold
+	// a process (internal/guard kills the groups it holds if parmap dies).
+	Guard Guard
+}
+
+// A Guard holds the process groups of running children: Add is called as
+// a child has started, Remove once its group can hold no process any more.
+// A group left with a process when its child was waited for (a background
+// grandchild, Result.Lingering) stays added: the caller kills it.
+type Guard interface {
+	Add(pgid int)
+	Remove(pgid int)
 }
 
 // Result is what one child process came to.
@@ -130,6 +144,7 @@ type Child struct {
 	readers []*os.File // parent's read ends of output pipes
 	linger  time.Duration
 	feeder  *os.File      // parent's write end of the stdin pipe (Spec.Feed)
+	guard   Guard         // Spec.Guard
 	fed     chan struct{} // closed when Feed has returned
 	sent    int64
 
@@ -230,6 +245,10 @@ func Start(spec Spec) (*Child, error) {
 		return fail(startError(spec.Argv[0], err))
 	}
 	c.proc = proc
+	if spec.Guard != nil {
+		c.guard = spec.Guard
+		c.guard.Add(proc.Pid)
+	}
 	if c.feeder != nil {
 		c.fed = make(chan struct{})
 		go func() {
@@ -327,6 +346,9 @@ func (c *Child) Stop(sig syscall.Signal, grace time.Duration) {
 // Wait waits for the child to exit and for its output to be read, and returns
 // its result. It must be called exactly once.
 func (c *Child) Wait() Result {
+	if c.guard != nil {
+		c.unguard()
+	}
 	state, err := c.proc.Wait()
 	res := Result{Start: c.start, Runtime: time.Since(c.start), Pgid: c.proc.Pid}
 	c.mu.Lock()
@@ -341,6 +363,11 @@ func (c *Child) Wait() Result {
 		c.exited = true
 	}
 	c.mu.Unlock()
+	if res.Lingering && c.guard != nil {
+		// Still reserved by the process that lingers: held again until
+		// the caller kills the group.
+		c.guard.Add(c.proc.Pid)
+	}
 	if len(c.readers) > 0 {
 		c.waitCopiers()
 	}
@@ -363,6 +390,34 @@ func (c *Child) Wait() Result {
 		res.Exit = ws.ExitStatus()
 	}
 	return res
+}
+
+// unguard waits for the child to exit without reaping it, and takes its
+// group from the guard before Wait reaps it.
+//
+// Why before: a process group id is a process id, reserved while any
+// member of the group lives, the leader's zombie included. The leader stays
+// a zombie until it is reaped; once it is, and no other member is left, the
+// kernel may hand the id to a new process, which may lead a group of its
+// own. Were the guard told only after the reap, parmap dying in between
+// would have it kill that stranger's group. Told while the zombie still
+// holds the id, it never holds an id that could name another group. A job
+// whose group outlives its leader (Result.Lingering) is added back after
+// the reap: the lingering process holds the id then (should it end in that
+// instant, the guard holds a free id until parmap kills or ends, the same
+// stale id the caller keeps to kill at the end; it names a stranger only if
+// the kernel, which hands out ids in turn, went through every other free
+// id in between). A new job that got the same id before the Remove
+// arrived is no problem either: the guard counts Adds and Removes.
+func (c *Child) unguard() {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, c.proc.Pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	c.guard.Remove(c.proc.Pid)
 }
 
 // waitCopiers waits for the output pipes to reach end of file. When a

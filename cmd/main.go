@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/parmap/parmap/internal/guard"
 )
 
 // Version is parmap's version, set at build time with -ldflags "-X".
@@ -29,7 +31,13 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // Main runs parmap with os.Args and returns its exit status. When parmap was
 // stopped by a signal it dies of that signal instead, so a calling shell sees
 // a real signal death.
+//
+// Started as a guard (parmap re-executes itself as one for each run), it
+// is the guard instead, before anything else.
 func Main() int {
+	if guard.Invoked() {
+		return guard.Main()
+	}
 	return run(os.Args, os.Stdin, os.Stdout, os.Stderr)
 }
 
@@ -40,6 +48,9 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		for _, w := range inv.warnings {
 			fmt.Fprintf(stderr, "parmap: %s\n", w)
 		}
+		// Jobs are guarded by a copy of this program (Config.Guard): a
+		// test binary that calls run must recognise guard.Invoked too.
+		inv.cfg.Guard = true
 		status = execute(inv, stdin, stdout, stderr)
 	})
 	cliArgs, tail, err := splitArgs(args)

@@ -27,6 +27,8 @@ func wordNotice(n engine.Notice) string {
 		s = fmt.Sprintf("job %d: stopped after --timeout %v (%v)", n.Seq, n.Timeout, n.Signal)
 	case engine.JoblogFailed:
 		s = wordJoblogFailed(n.Seq, n.Err)
+	case engine.JoblogWaiting:
+		s = "waiting for the run that holds job log " + n.Path
 	case engine.RecordFailed:
 		s = fmt.Sprintf("record %d: %s", n.Seq, wordError(n.Err))
 	case engine.WorkerEvent:

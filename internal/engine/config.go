@@ -84,6 +84,11 @@ type Config struct {
 	Shard Shard
 	// Make is the run's part in GNU make's jobserver.
 	Make Make
+	// Guard runs a guard process (internal/guard) that kills every job's
+	// process group, grandchildren included, if parmap dies, even by
+	// SIGKILL. It re-executes this very program, which must run guard.Main
+	// first thing when guard.Invoked reports true (cmd.Main does).
+	Guard bool
 }
 
 // Pipe is pipe mode (--pipe, --pipepart).

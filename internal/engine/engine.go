@@ -25,12 +25,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"sync"
 	"syscall"
 
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
@@ -120,6 +122,7 @@ type run struct {
 	skip    map[string]bool // Resume: command lines that already succeeded
 	dir     *results.Dir    // nil without --results
 	lost    lostJobs        // the jobs that lost output, for Summary.Lost
+	guard   *guard.Guard    // Config.Guard, when jobs run here; nil otherwise
 	closers []func()        // what open opened, closed in reverse by close
 
 	// Set by runJobs:
@@ -133,6 +136,10 @@ type run struct {
 func Run(ctx context.Context, cfg *Config, st Streams) Summary {
 	r, err := open(ctx, cfg, st)
 	if err != nil {
+		var stop *stopError
+		if errors.As(err, &stop) {
+			return stop.summary()
+		}
 		return Summary{Err: err}
 	}
 	defer r.close()
@@ -191,16 +198,19 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		r.closers = append(r.closers, r.remote.close)
 	}
 	if cfg.Joblog != "" && !cfg.DryRun {
+		// The log first: once its lock is held, no other run (nor the
+		// guard of a killed one) changes what it says.
+		if r.log, err = r.openLog(ctx); err != nil {
+			return r, err
+		}
+		r.closers = append(r.closers, func() { r.log.Close() })
 		if cfg.Resume {
-			if r.skip, err = joblog.Succeeded(cfg.Joblog); err != nil {
+			if r.skip, err = joblog.Succeeded(cfg.Joblog, cfg.Success); err != nil {
 				return r, &JoblogError{Path: cfg.Joblog, Err: err}
 			}
 		}
-		if r.log, err = joblog.Open(cfg.Joblog, cfg.Resume); err != nil {
-			return r, &JoblogError{Path: cfg.Joblog, Err: err}
-		}
-		r.closers = append(r.closers, func() { r.log.Close() })
 	}
+	r.openGuard()
 	if cfg.Results != "" && !cfg.DryRun {
 		if r.dir, err = results.OpenDir(cfg.Results); err != nil {
 			return r, err

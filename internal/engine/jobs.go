@@ -218,7 +218,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	env := append(r.env[:len(r.env):len(r.env)],
 		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
 		"PARMAP_SLOT="+strconv.Itoa(slot))
-	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: r.make.files}
+	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded()}
 	j.host = ":"
 	if r.remote != nil {
 		j.host = r.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, r.lookPath)

@@ -26,6 +26,9 @@ const (
 	// JoblogFailed: job Seq's line of the job log could not be written
 	// (Err); Resume runs it again.
 	JoblogFailed
+	// JoblogWaiting: the job log (Path) is held by another run, alive or
+	// killed and its guard still killing its processes; the run waits for it.
+	JoblogWaiting
 	// RecordFailed: record Seq, sent to a reused worker, failed (Err).
 	RecordFailed
 	// WorkerEvent: something about a reused worker (Worker).
@@ -47,6 +50,7 @@ type Notice struct {
 	Timeout time.Duration
 	Signal  syscall.Signal
 	Host    string
+	Path    string
 	Worker  reuse.Notice
 }
 

@@ -101,6 +101,12 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		j.filter.Flush()
 		j.filter = nil
 	}
+	// The job log first, before any of the job's output is passed on: a
+	// job parmap dies after reaping but before logging runs again on
+	// --resume, so this gap is kept as short as it can be.
+	if r.log != nil {
+		r.logJob(j, res)
+	}
 	if j.release != nil {
 		j.release()
 		j.feed, j.release = nil, nil
@@ -129,9 +135,6 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		if err := j.out.pair.Short(); err != nil {
 			r.notify(Notice{Kind: JobOutputLost, Seq: j.rec.Seq, Err: err})
 		}
-	}
-	if r.log != nil {
-		r.logJob(j, res)
 	}
 	// --results and --json (Group mode only) record every job, one whose
 	// command could not be made too.

@@ -190,7 +190,7 @@ func (r *run) workerSpec(slot int) (channel.Spec, error) {
 		return channel.Spec{}, err
 	}
 	env := append(r.env[:len(r.env):len(r.env)], "PARMAP_SLOT="+strconv.Itoa(slot))
-	return channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, ExtraFiles: r.make.files}, nil
+	return channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, ExtraFiles: r.make.files, Guard: r.guarded()}, nil
 }
 
 // deliver takes one record's answer (or failure) from the workers: it logs

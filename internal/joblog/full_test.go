@@ -60,7 +60,7 @@ func TestWriteFullDisk(t *testing.T) {
 	}
 	logged = append(logged, 21)
 	l.Close()
-	ok, err := Succeeded(path)
+	ok, err := Succeeded(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,7 +168,9 @@ func parseSeconds(s string) (int64, error) {
 }
 
 // Succeeded reads the job log at path and returns the set of Command values
-// logged with Exitval 0 and Signal 0: the jobs --resume skips.
+// logged as succeeded: with Signal 0 and an Exitval in success (nil means 0
+// alone, as for channel.Result.Failed; --success-codes). These are the jobs
+// --resume skips.
 //
 // A command counts as succeeded if any of its lines says so, even when a later
 // line of the same command failed: the command was done once, which is what
@@ -179,7 +181,7 @@ func parseSeconds(s string) (int64, error) {
 // this covers a torn last line (no trailing newline, or too few fields). A
 // missing or empty file gives an empty set. A file whose first line is not
 // Header is an error wrapping ErrNotJobLog.
-func Succeeded(path string) (map[string]bool, error) {
+func Succeeded(path string, success map[int]bool) (map[string]bool, error) {
 	ok := map[string]bool{}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -210,7 +212,7 @@ func Succeeded(path string) (map[string]bool, error) {
 			continue
 		}
 		e, perr := Parse(line)
-		if perr == nil && e.Exitval == 0 && e.Signal == 0 {
+		if perr == nil && e.Signal == 0 && (success == nil && e.Exitval == 0 || success[e.Exitval]) {
 			ok[e.Command] = true
 		}
 	}

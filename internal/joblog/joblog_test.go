@@ -102,7 +102,7 @@ func TestRealParallel(t *testing.T) {
 			t.Errorf("Format(Parse(line)):\n got %q\nwant %q", got, line)
 		}
 	}
-	ok, err := Succeeded(path)
+	ok, err := Succeeded(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestOpenResumeNotJobLog(t *testing.T) {
 		if !after.ModTime().Equal(before.ModTime()) {
 			t.Errorf("file's mtime changed")
 		}
-		if _, err := Succeeded(path); !errors.Is(err, ErrNotJobLog) {
+		if _, err := Succeeded(path, nil); !errors.Is(err, ErrNotJobLog) {
 			t.Errorf("Succeeded of %q: err = %v, want ErrNotJobLog", content, err)
 		}
 	}
@@ -223,7 +223,7 @@ func TestOpenResumeCutsTornLine(t *testing.T) {
 	torn := Format(Entry{Seq: 2, Command: "echo bb"})
 	torn = torn[:len(torn)-2] // "... echo b" without its newline: it must not count
 	os.WriteFile(path, []byte(good+torn), 0o666)
-	ok, err := Succeeded(path)
+	ok, err := Succeeded(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestSucceeded(t *testing.T) {
 	f.WriteString("garbage\n8\t:\t1.000\t     0.000\t0\t0\t0\t0\n9\t:\t1.0")
 	f.Close()
 
-	got, err := Succeeded(path)
+	got, err := Succeeded(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestSucceeded(t *testing.T) {
 		t.Errorf("Succeeded = %v, want %q", got, want)
 	}
 
-	missing, err := Succeeded(filepath.Join(t.TempDir(), "none"))
+	missing, err := Succeeded(filepath.Join(t.TempDir(), "none"), nil)
 	if err != nil || len(missing) != 0 {
 		t.Errorf("Succeeded(missing file) = %v, %v; want an empty set", missing, err)
 	}
@@ -345,7 +345,7 @@ func TestWriteConcurrent(t *testing.T) {
 		}
 		seen[e.Seq] = true
 	}
-	ok, err := Succeeded(path)
+	ok, err := Succeeded(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package joblog
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,8 +34,18 @@ type Log struct {
 //
 // The directory must exist: a missing one is a one-line error naming it, which
 // wraps fs.ErrNotExist.
+//
+// Open takes the log's lock first (see lock.go), waiting as long as another
+// run holds it.
 func Open(path string, resume bool) (*Log, error) {
-	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC | os.O_APPEND
+	return OpenWaiting(context.Background(), path, resume, nil)
+}
+
+// OpenWaiting is Open, calling waiting (when not nil) once before it waits
+// for another run to let go of the log, and giving up when ctx is done.
+func OpenWaiting(ctx context.Context, path string, resume bool, waiting func()) (*Log, error) {
+	// Not O_TRUNC: the file is emptied only once the lock is held.
+	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	if resume {
 		flag = os.O_RDWR | os.O_CREATE | os.O_APPEND
 	}
@@ -47,6 +58,16 @@ func Open(path string, resume bool) (*Log, error) {
 			}
 		}
 		return nil, err
+	}
+	if err := lock(ctx, f, waiting); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !resume {
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	l := &Log{name: path, f: f}
 	if resume {
@@ -199,10 +220,11 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// Close closes the log. Write after Close fails.
+// Close unlocks and closes the log. Write after Close fails.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	unlock(l.f)
 	return l.f.Close()
 }
 

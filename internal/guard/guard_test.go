@@ -1,0 +1,70 @@
+package guard
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os/exec"
+	"syscall"
+	"testing"
+)
+
+func record(op byte, pgid int) []byte {
+	var rec [recordSize]byte
+	rec[0] = op
+	binary.LittleEndian.PutUint32(rec[4:], uint32(pgid))
+	return rec[:]
+}
+
+// group starts a process group of its own that lives until killed.
+func group(t *testing.T) int {
+	t.Helper()
+	c := exec.Command("sleep", "100")
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Reaped as it dies, so that its group is gone once it is killed.
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	t.Cleanup(func() { c.Process.Kill(); <-done })
+	return c.Process.Pid
+}
+
+func alive(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
+
+// End of file without "bye" kills every group held, and only those: a
+// group added twice and removed once is held, one removed as often as
+// added is not.
+func TestServeKillsAtEOF(t *testing.T) {
+	held, twice, removed := group(t), group(t), group(t)
+	var in bytes.Buffer
+	in.Write(record(opAdd, held))
+	in.Write(record(opAdd, twice))
+	in.Write(record(opAdd, removed))
+	in.Write(record(opAdd, twice))
+	in.Write(record(opRemove, twice))
+	in.Write(record(opRemove, removed))
+	if serve(&in) {
+		t.Fatal("serve reported bye on end of file")
+	}
+	if alive(held) || alive(twice) {
+		t.Errorf("held groups alive after end of file: %d %v, %d %v", held, alive(held), twice, alive(twice))
+	}
+	if !alive(removed) {
+		t.Errorf("group %d, removed, was killed", removed)
+	}
+}
+
+// "bye" ends the guard with nothing killed.
+func TestServeBye(t *testing.T) {
+	g := group(t)
+	var in bytes.Buffer
+	in.Write(record(opAdd, g))
+	in.Write(record(opBye, 0))
+	if !serve(&in) {
+		t.Fatal("serve did not report bye")
+	}
+	if !alive(g) {
+		t.Error("a group was killed after bye")
+	}
+}
