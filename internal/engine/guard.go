@@ -24,6 +24,9 @@ func (r *run) openGuard() {
 		lock = r.log.Lock()
 	}
 	r.guard = guard.New(lock)
+	// Every job carries the run's mark: the guard also kills what carries
+	// it, when the process groups are not enough.
+	r.env = append(r.env, r.guard.Env())
 	// After the jobs have ended: "bye" says there is nothing left to kill.
 	r.closers = append(r.closers, func() { r.guard.Close() })
 }

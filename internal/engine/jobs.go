@@ -11,6 +11,7 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/slurm"
 	"github.com/parmap/parmap/internal/template"
@@ -175,6 +176,7 @@ func baseEnv(env []string, makeflags string) []string {
 	var out []string
 	for _, kv := range env {
 		if strings.HasPrefix(kv, "PARMAP_SEQ=") || strings.HasPrefix(kv, "PARMAP_SLOT=") ||
+			strings.HasPrefix(kv, guard.RunVar+"=") ||
 			makeflags != "" && strings.HasPrefix(kv, "MAKEFLAGS=") {
 			continue
 		}

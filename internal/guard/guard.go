@@ -15,10 +15,15 @@
 // has killed everything, so a --resume of a killed run never runs a job
 // beside a survivor of it.
 //
-// What it cannot cover: a process a job starts in the instant between its
-// exec and parmap's Add (the pid is known only once the job runs), when
-// parmap dies in that same instant; and a process that leaves its group
-// (setsid, setpgid). Closing both takes a cgroup: clone3 with
+// Each job's environment also carries the run's mark (RunVar, a random
+// token; Env returns the entry), and the guard, when parmap died, kills every
+// process whose environment holds it as well. That covers what the groups
+// miss: a process a job starts in the instant between its exec and parmap's
+// Add (the pid is known only once the job runs), when parmap dies in that
+// same instant, and a process that leaves its group (setsid, setpgid).
+//
+// What it cannot cover: such a process that has also cleared or replaced its
+// environment (env -i). Closing that takes a cgroup: clone3 with
 // CLONE_INTO_CGROUP (SysProcAttr.UseCgroupFD) puts a job in it from birth,
 // and the guard would write cgroup.kill. That needs a writable cgroup v2
 // directory (root, or a systemd-delegated one), so it could only be an
@@ -30,7 +35,9 @@
 package guard
 
 import (
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -45,6 +52,13 @@ const Marker = "\x01parmap-guard\x01"
 // envMarker must also be set in a guard's environment, so that a user who
 // passes Marker as an argument by accident still gets parmap.
 const envMarker = "PARMAP_GUARD_PROTOCOL=1"
+
+// RunVar names the variable that marks a guarded run's jobs (Env); tokenVar
+// passes the mark to the guard.
+const (
+	RunVar   = "PARMAP_RUN"
+	tokenVar = "PARMAP_GUARD_RUN"
+)
 
 // The records parmap writes to the guard: op, three zero bytes, and the
 // process group as a little-endian uint32. Each is one write(2) of fewer
@@ -65,7 +79,8 @@ func Invoked() bool {
 // the first Start; its methods are safe for concurrent use, and a Guard whose
 // process could not be started does nothing.
 type Guard struct {
-	lock *os.File // the job log, held by the guard until it has killed everything; nil for none
+	lock  *os.File // the job log, held by the guard until it has killed everything; nil for none
+	token string   // the run's mark in its jobs' environments
 
 	once  sync.Once
 	w     atomic.Pointer[os.File] // the pipe's write end; nil until started, or when the start failed
@@ -78,7 +93,15 @@ type Guard struct {
 // open file description the guard holds until it has killed every group
 // (the job log, locked with flock). The guard may still hold it a moment
 // after Close: the caller unlocks the file itself.
-func New(lock *os.File) *Guard { return &Guard{lock: lock} }
+func New(lock *os.File) *Guard {
+	var b [16]byte
+	rand.Read(b[:])
+	return &Guard{lock: lock, token: hex.EncodeToString(b[:])}
+}
+
+// Env returns the entry every job's environment gets, RunVar=token: the
+// guard kills what carries it when parmap dies.
+func (g *Guard) Env() string { return RunVar + "=" + g.token }
 
 // Start starts the guard process, once; later calls return the first
 // call's error. It runs this very program (/proc/self/exe) with Marker, in
@@ -110,7 +133,7 @@ func (g *Guard) start() error {
 	// /proc/self/exe, not the path parmap was started by: it runs even
 	// when the file was replaced or removed since.
 	proc, err := os.StartProcess("/proc/self/exe", []string{os.Args[0], Marker}, &os.ProcAttr{
-		Env:   []string{envMarker},
+		Env:   []string{envMarker, tokenVar + "=" + g.token},
 		Files: files,
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})

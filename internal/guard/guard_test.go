@@ -44,7 +44,7 @@ func TestServeKillsAtEOF(t *testing.T) {
 	in.Write(record(opAdd, twice))
 	in.Write(record(opRemove, twice))
 	in.Write(record(opRemove, removed))
-	if serve(&in) {
+	if serve(&in, "") {
 		t.Fatal("serve reported bye on end of file")
 	}
 	if alive(held) || alive(twice) {
@@ -61,10 +61,38 @@ func TestServeBye(t *testing.T) {
 	var in bytes.Buffer
 	in.Write(record(opAdd, g))
 	in.Write(record(opBye, 0))
-	if !serve(&in) {
+	if !serve(&in, "") {
 		t.Fatal("serve did not report bye")
 	}
 	if !alive(g) {
 		t.Error("a group was killed after bye")
+	}
+}
+
+// End of file kills a process that carries the run's mark even when it is
+// in no group the guard was told of (a job's child that left with setsid,
+// or one started before parmap's Add), and leaves one with another mark.
+func TestServeKillsMarked(t *testing.T) {
+	start := func(token string) *exec.Cmd {
+		c := exec.Command("sleep", "100")
+		c.Env = []string{"A=1", RunVar + "=" + token, "B=2"}
+		c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+		return c
+	}
+	marked, other := start("abc"), start("abcd")
+	died := make(chan error, 1)
+	go func() { died <- marked.Wait() }()
+	if serve(&bytes.Buffer{}, "abc") {
+		t.Fatal("serve reported bye on end of file")
+	}
+	if err := <-died; err == nil || marked.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Errorf("the marked process did not die of SIGKILL: %v", err)
+	}
+	if syscall.Kill(other.Process.Pid, 0) != nil {
+		t.Error("a process with another run's mark was killed")
 	}
 }

@@ -30,13 +30,16 @@ func Main() int {
 	// who picked it out, and parmap's end is what it waits for.
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
 		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE)
-	serve(os.Stdin)
+	serve(os.Stdin, os.Getenv(tokenVar))
 	return 0
 }
 
 // serve reads records from in until bye, which it reports with true, or
 // until in ends or fails, when it kills every group still held.
-func serve(in io.Reader) (bye bool) {
+//
+// token, when not empty, is the run's mark in its jobs' environments
+// (RunVar): at end of file every process that carries it is killed too.
+func serve(in io.Reader, token string) (bye bool) {
 	groups := map[uint32]int{} // process group → starts not yet removed
 	buf := make([]byte, 512*recordSize)
 	have := 0
@@ -60,7 +63,7 @@ func serve(in io.Reader) (bye bool) {
 		}
 		have = copy(buf, buf[whole:have])
 		if err != nil {
-			kill(groups)
+			kill(groups, token)
 			return false
 		}
 		// Records are taken in batches: the pipe holds thousands, and
@@ -71,9 +74,10 @@ func serve(in io.Reader) (bye bool) {
 }
 
 // kill sends SIGKILL (and SIGCONT, for a stopped process the kernel has
-// yet to wake) to every group, then waits up to settle for the groups to
-// have no live process left.
-func kill(groups map[uint32]int) {
+// yet to wake) to every group and to every process marked with token, then
+// waits up to settle for the groups to have no live process left and for
+// no marked process to be found.
+func kill(groups map[uint32]int, token string) {
 	for pgid := range groups {
 		if pgid <= 1 {
 			delete(groups, pgid) // never the caller's own group or every process
@@ -82,10 +86,51 @@ func kill(groups map[uint32]int) {
 		syscall.Kill(-int(pgid), syscall.SIGKILL)
 		syscall.Kill(-int(pgid), syscall.SIGCONT)
 	}
+	mark := []byte(RunVar + "=" + token + "\x00")
 	deadline := time.Now().Add(settle)
-	for living(groups) && time.Now().Before(deadline) {
+	for {
+		// A marked process found on one sweep may have forked before it
+		// died: its child carries the mark too, and the next sweep finds it.
+		marked := token != "" && killMarked(mark)
+		if (!marked && !living(groups)) || !time.Now().Before(deadline) {
+			return
+		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// killMarked kills every live process whose environment holds mark (the
+// whole "NAME=value\x00" entry) and reports whether it found one. This
+// reaches what the groups miss: a process a job started in the instant
+// between its exec and parmap's Add, when parmap died in that instant, and
+// one that left its job's group (setsid). A process that cleared or
+// replaced its environment is not found this way.
+func killMarked(mark []byte) bool {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	self := os.Getpid()
+	found := false
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil || !bytes.Contains(append([]byte{0}, env...), append([]byte{0}, mark...)) {
+			continue
+		}
+		if stat, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
+			if state, _, ok := parseStat(stat); ok && (state == 'Z' || state == 'X') {
+				continue
+			}
+		}
+		syscall.Kill(pid, syscall.SIGKILL)
+		syscall.Kill(pid, syscall.SIGCONT)
+		found = true
+	}
+	return found
 }
 
 // living reports whether a process of the groups is still alive, a zombie
