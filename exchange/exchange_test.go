@@ -146,6 +146,9 @@ func TestTermIsPassedToJobsAndStopsTheRun(t *testing.T) {
 	var exits []int
 	x := New(Options{Jobs: 2, Signals: sigs})
 	sum := x.Run(context.Background(), tasks, func(_ Task, _ int, r channel.Result) {
+		if r.Err == ErrNotStarted {
+			return // the third, when a freed slot took it: it never ran
+		}
 		mu.Lock()
 		exits = append(exits, r.Exit)
 		mu.Unlock()
@@ -228,6 +231,45 @@ func TestHangupDrains(t *testing.T) {
 	sum := <-done
 	if sum.Signal != 0 || sum.Done != 1 {
 		t.Fatalf("summary %+v", sum)
+	}
+}
+
+// TestHangupEndsTheDelay: a task waiting out Delay when SIGHUP comes never
+// starts: Done gets it with ErrNotStarted at once (not after the delay),
+// and the summary counts only the job that ran, which finished untouched.
+func TestHangupEndsTheDelay(t *testing.T) {
+	dir := t.TempDir()
+	sigs := make(chan os.Signal, 1)
+	first := &task{mode: "wait", arg: dir + "/ready"}
+	second := &task{mode: "exit", arg: "0"}
+	x := New(Options{Jobs: 2, Delay: time.Hour, Signals: sigs})
+	var mu sync.Mutex
+	got := map[Task]channel.Result{}
+	done := make(chan Summary)
+	go func() {
+		done <- x.Run(context.Background(), feed(first, second), func(t Task, _ int, r channel.Result) {
+			mu.Lock()
+			got[t] = r
+			mu.Unlock()
+		})
+	}()
+	waitFiles(t, dir+"/ready")
+	sigs <- syscall.SIGHUP
+	<-x.Quit()
+	x.mu.Lock()
+	for _, c := range x.running {
+		c.Signal(syscall.SIGINT) // the first ends as it would have
+	}
+	x.mu.Unlock()
+	sum := <-done
+	if sum.Signal != 0 || sum.Done != 1 || sum.Failed != 1 {
+		t.Fatalf("summary %+v, want the first job alone done (failed, by its exit)", sum)
+	}
+	if r := got[first]; r.Exit != 100+int(syscall.SIGINT) {
+		t.Fatalf("first job %+v", r)
+	}
+	if r, ok := got[second]; !ok || r.Err != ErrNotStarted || !r.Start.IsZero() {
+		t.Fatalf("second job %+v (given: %v), want ErrNotStarted", r, ok)
 	}
 }
 

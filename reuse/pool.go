@@ -430,6 +430,14 @@ func (p *Pool) startLimit() int { return max(5, 2*p.opt.Workers) }
 func (p *Pool) workerDone(t exchange.Task, slot int, res channel.Result) {
 	w := t.(*worker)
 	w.finish(res)
+	if res.Err == exchange.ErrNotStarted {
+		// The run stopped before the worker started: no record went to
+		// it, and none takes its place.
+		p.mu.Lock()
+		p.live--
+		p.mu.Unlock()
+		return
+	}
 	stopping := p.stopping()
 	reason := w.fault()
 
