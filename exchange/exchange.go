@@ -8,6 +8,7 @@ package exchange
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -27,11 +28,18 @@ type Task interface {
 	Spec(slot int) (channel.Spec, error)
 }
 
-// Done receives every task exactly once, with the slot it ran in and its
-// result. It is called from the job's own goroutine, concurrently with other
-// calls; the slot is given back when it returns, so a slow Done holds back new
-// jobs (backpressure from the output).
+// Done receives every task taken from the channel exactly once, with the
+// slot it ran in and its result. It is called from the job's own goroutine,
+// concurrently with other calls; the slot is given back when it returns, so
+// a slow Done holds back new jobs (backpressure from the output). A task
+// the run stopped before it started (a signal, a drain, a halt, the
+// context) comes with Err ErrNotStarted: it never ran, and the Summary does
+// not count it.
 type Done func(t Task, slot int, res channel.Result)
+
+// ErrNotStarted is the Result.Err of a task that never ran because the run
+// starts no more jobs.
+var ErrNotStarted = errors.New("not started: the run starts no more jobs")
 
 // Options are the scheduler's settings.
 type Options struct {
@@ -268,7 +276,8 @@ func (x *Exchange) runSlot(slot int) {
 		}
 		select {
 		case <-x.quit:
-			return // a stop came while the task was taken: it does not start
+			x.done(t, slot, channel.Result{Err: ErrNotStarted}) // a stop came while the task was taken
+			return
 		default:
 		}
 		x.mu.Lock()
@@ -296,8 +305,7 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 		release, err := x.opt.Tokens.Acquire(x.quitCtx)
 		if err != nil {
 			// The run is stopping: the job does not start.
-			res = channel.Result{Exit: 128 + int(syscall.SIGTERM), Signal: syscall.SIGTERM, Start: time.Now()}
-			x.finish(t, slot, res, done)
+			done(t, slot, channel.Result{Err: ErrNotStarted})
 			return
 		}
 		defer func() {
@@ -314,7 +322,15 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		res = x.attempt(t, slot)
+		r := x.attempt(t, slot)
+		if r.Err == ErrNotStarted {
+			if attempt == 0 {
+				done(t, slot, r) // it never ran, and is not counted
+				return
+			}
+			break // the last run stands
+		}
+		res = r
 		if x.hosts != nil && x.hostFailed(t, slot, res) {
 			return // the task runs again elsewhere
 		}
@@ -392,13 +408,13 @@ func (x *Exchange) pause(d time.Duration) bool {
 
 func (x *Exchange) start(t Task, spec channel.Spec, slot int) channel.Result {
 	child, err := x.spawn(spec, slot)
+	if err == ErrNotStarted {
+		return channel.Result{Err: err}
+	}
 	if err != nil {
 		res := channel.Result{Exit: channel.ExitNotExecutable, Err: err, Start: time.Now()}
-		switch e := err.(type) {
-		case *channel.StartError:
+		if e, ok := err.(*channel.StartError); ok {
 			res.Exit = e.Exit
-		case *stoppedError:
-			res = channel.Result{Exit: 128 + int(e.sig), Signal: e.sig, Start: time.Now()}
 		}
 		return res
 	}
@@ -460,14 +476,11 @@ func (x *Exchange) killAll() {
 	x.signalAll(syscall.SIGKILL)
 }
 
-// stoppedError says a job was not started because the run is stopping.
-type stoppedError struct{ sig syscall.Signal }
-
-func (e *stoppedError) Error() string { return "not started: the run is stopping" }
-
 // spawn starts the job's process in slot, Delay after the previous start,
-// unless the run is stopping. The child is registered as running under the
-// same lock, so that stopAll cannot miss it.
+// unless the run starts no more jobs (ErrNotStarted: a signal, a drain, a
+// halt, the context, also while it waits out the Delay). The child is
+// registered as running under the same lock, so that stopAll cannot miss
+// it.
 func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
 	if x.opt.Delay > 0 {
 		// Starts are serialised and spaced from the previous job's actual
@@ -475,13 +488,18 @@ func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
 		x.delayMu.Lock()
 		defer x.delayMu.Unlock()
 		if !x.lastStart.IsZero() && !x.pause(time.Until(x.lastStart.Add(x.opt.Delay))) {
-			return nil, &stoppedError{syscall.SIGTERM}
+			return nil, ErrNotStarted
 		}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	select {
+	case <-x.quit:
+		return nil, ErrNotStarted
+	default:
+	}
 	if x.stopping != 0 {
-		return nil, &stoppedError{x.stopping}
+		return nil, ErrNotStarted
 	}
 	child, err := channel.Start(spec)
 	if err == nil {

@@ -146,6 +146,9 @@ func TestTermIsPassedToJobsAndStopsTheRun(t *testing.T) {
 	var exits []int
 	x := New(Options{Jobs: 2, Signals: sigs})
 	sum := x.Run(context.Background(), tasks, func(_ Task, _ int, r channel.Result) {
+		if r.Err == ErrNotStarted {
+			return // the third, when a freed slot took it: it never ran
+		}
 		mu.Lock()
 		exits = append(exits, r.Exit)
 		mu.Unlock()
@@ -228,6 +231,53 @@ func TestHangupDrains(t *testing.T) {
 	sum := <-done
 	if sum.Signal != 0 || sum.Done != 1 {
 		t.Fatalf("summary %+v", sum)
+	}
+}
+
+// TestHangupEndsTheDelay: a task waiting out Delay when SIGHUP comes never
+// starts: Done gets it with ErrNotStarted at once (not after the delay),
+// and the summary counts only the job that ran, which finished untouched.
+// (Either task may start first.)
+func TestHangupEndsTheDelay(t *testing.T) {
+	dir := t.TempDir()
+	sigs := make(chan os.Signal, 1)
+	tasks := []Task{&task{mode: "wait", arg: dir + "/0"}, &task{mode: "wait", arg: dir + "/1"}}
+	x := New(Options{Jobs: 2, Delay: time.Hour, Signals: sigs})
+	var mu sync.Mutex
+	got := map[Task]channel.Result{}
+	done := make(chan Summary)
+	go func() {
+		done <- x.Run(context.Background(), feed(tasks...), func(t Task, _ int, r channel.Result) {
+			mu.Lock()
+			got[t] = r
+			mu.Unlock()
+		})
+	}()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no task started")
+		}
+	}
+	sigs <- syscall.SIGHUP
+	<-x.Quit()
+	x.mu.Lock()
+	for _, c := range x.running {
+		c.Signal(syscall.SIGINT) // the job that runs ends as it would have
+	}
+	x.mu.Unlock()
+	sum := <-done
+	if sum.Signal != 0 || sum.Done != 1 || sum.Failed != 1 {
+		t.Fatalf("summary %+v, want the job that ran alone done (failed, by its exit)", sum)
+	}
+	ran, waited := got[tasks[0]], got[tasks[1]]
+	if ran.Err != nil {
+		ran, waited = waited, ran
+	}
+	if ran.Exit != 100+int(syscall.SIGINT) || waited.Err != ErrNotStarted || !waited.Start.IsZero() || len(got) != 2 {
+		t.Fatalf("results %+v, want one job ended by SIGINT and one not started", got)
 	}
 }
 

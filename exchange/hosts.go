@@ -114,6 +114,7 @@ func (x *Exchange) runHostSlot(slot int) {
 			h.running--
 			h.notify()
 			h.mu.Unlock()
+			x.done(t, slot, channel.Result{Err: ErrNotStarted})
 			return
 		default:
 		}

@@ -16,6 +16,10 @@
 // single goroutine (write, read the answer, take the next record); a larger
 // window has a sender and a receiver goroutine. In lock-step every
 // goroutine wake-up is on the path of every record, so both keep them few.
+// Lock-step never waits on a write, though: a worker that answers while it
+// reads (cat) would wait on its answer while parmap waited on the record;
+// a record that does not fit in the pipe at once makes the worker a sender
+// and a receiver too.
 //
 // The life of a run:
 //
@@ -426,6 +430,14 @@ func (p *Pool) startLimit() int { return max(5, 2*p.opt.Workers) }
 func (p *Pool) workerDone(t exchange.Task, slot int, res channel.Result) {
 	w := t.(*worker)
 	w.finish(res)
+	if res.Err == exchange.ErrNotStarted {
+		// The run stopped before the worker started: no record went to
+		// it, and none takes its place.
+		p.mu.Lock()
+		p.live--
+		p.mu.Unlock()
+		return
+	}
 	stopping := p.stopping()
 	reason := w.fault()
 

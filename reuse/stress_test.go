@@ -21,14 +21,18 @@ import (
 // The test binary is also the worker process of the stress test: with
 // $REUSE_TEST_WORKER set, TestMain runs testWorker instead of the tests.
 const (
-	workerEnv    = "REUSE_TEST_WORKER"      // line or json
+	workerEnv    = "REUSE_TEST_WORKER"      // line, json or jsonstream (streamWorker)
 	pidsEnv      = "REUSE_TEST_PIDS"        // a directory: each worker creates a file named by its pid
 	exitEnv      = "REUSE_TEST_EXIT"        // the status a worker exits with at end of input
 	dieAtOnceEnv = "REUSE_TEST_DIE_AT_ONCE" // exit at once with this status
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(workerEnv) != "" {
+	switch os.Getenv(workerEnv) {
+	case "":
+	case "jsonstream":
+		os.Exit(streamWorker())
+	default:
 		os.Exit(testWorker())
 	}
 	os.Exit(m.Run())

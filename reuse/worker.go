@@ -83,16 +83,17 @@ func (w *worker) Started(c *channel.Child) {
 		w.watch = time.AfterFunc(w.p.opt.Timeout, w.check)
 		w.watch.Stop()
 	}
+	br := bufio.NewReaderSize(w.out, ioSize)
 	if w.p.opt.Window == 1 {
 		w.ended.Add(1)
 		w.p.wg.Add(1)
-		go w.lockstep()
+		go w.lockstep(br)
 		return
 	}
 	w.ended.Add(2)
 	w.p.wg.Add(2)
 	go w.send()
-	go w.receive()
+	go w.receive(br)
 }
 
 // finish is called once the worker's process has exited (or could not
@@ -125,6 +126,9 @@ func (w *worker) finish(res channel.Result) {
 	// Whatever the worker wrote before it exited is read; a process outside
 	// its group that kept stdout open is not waited for long.
 	w.out.SetReadDeadline(time.Now().Add(2 * time.Second))
+	// Nothing more reaches it: a sender waiting on a stdin that a process
+	// outside its group holds open gives up.
+	w.in.SetWriteDeadline(time.Now())
 	w.halt()
 	w.ended.Wait()
 	w.out.Close()
@@ -216,14 +220,32 @@ func (w *worker) send() {
 // goroutine: it writes a record, reads its answer, and only then takes the
 // next record. Once there are no more records for the worker, its stdin is
 // closed and the rest of its stdout read as receive does.
-func (w *worker) lockstep() {
+//
+// The goroutine never waits on a write, as a worker that answers while it
+// reads (cat, sed -u, tr) would then wait on its own write of the answer,
+// which nobody reads: a record is written only as far as the pipe takes it
+// at once (try). When it does not all fit, the worker goes duplex for the
+// rest of its life: a receiver goroutine reads its answers while this one
+// finishes the record and goes on as the sender.
+func (w *worker) lockstep(br *bufio.Reader) {
 	p := w.p
 	defer w.p.wg.Done()
 	defer w.ended.Done()
 	defer w.in.Close()
 	s := w.newSender()
-	br := bufio.NewReaderSize(w.out, ioSize)
-	for s.put() {
+	for {
+		r, ok := s.take()
+		if !ok {
+			break
+		}
+		whole, err := s.try(r)
+		if err != nil {
+			return // the worker is gone: its record fails with it
+		}
+		if !whole {
+			w.duplex(s, br)
+			return
+		}
 		if !w.receiveOne(br) {
 			return // the worker is gone: its record fails with it
 		}
@@ -242,11 +264,30 @@ func (w *worker) lockstep() {
 	w.receiveFrom(br)
 }
 
+// duplex turns a lock-step worker into a sender and a receiver: the
+// receiver reads answers through br in a goroutine of its own, while the
+// calling goroutine finishes writing the record try left and goes on as
+// send does (the window stays one record).
+func (w *worker) duplex(s *sender, br *bufio.Reader) {
+	w.ended.Add(1)
+	w.p.wg.Add(1)
+	go w.receive(br)
+	if !s.finish() {
+		return // the worker is gone: its record fails with it
+	}
+	for w.waitRoom(s.flush) && s.put() {
+	}
+}
+
 // sender writes records to a worker's stdin.
 type sender struct {
 	w   *worker
 	bw  *bufio.Writer
 	buf []byte
+
+	raw  syscall.RawConn // w.in, for try
+	rest []byte          // of buf, what try could not write
+	held *Request        // the record try left whole
 }
 
 func (w *worker) newSender() *sender {
@@ -260,16 +301,24 @@ func (s *sender) flush() bool { return s.bw.Flush() == nil }
 // window is one record. It returns false when there is no record for the
 // worker (the buffer is flushed then) or the worker is gone.
 func (s *sender) put() bool {
+	r, ok := s.take()
+	return ok && s.write(r)
+}
+
+// take returns the next record for the worker, counted as in flight to it.
+// It returns false when there is none (the buffer is flushed then): the
+// worker has sent MaxRecords, or next has nothing more for it.
+func (s *sender) take() (*Request, bool) {
 	w, p := s.w, s.w.p
 	for {
 		if p.opt.MaxRecords > 0 && w.sent >= p.opt.MaxRecords {
 			s.flush()
-			return false
+			return nil, false
 		}
 		r, ok := p.next(w.stop, s.flush)
 		if !ok {
 			s.flush()
-			return false
+			return nil, false
 		}
 		if err := p.opt.Protocol.check(r); err != nil {
 			// Not sent: it fails at once.
@@ -293,19 +342,97 @@ func (s *sender) put() bool {
 		}
 		w.sent++
 		w.mu.Unlock()
-		var err error
-		if p.opt.Protocol == JSON {
-			s.buf = p.opt.Protocol.appendRequest(s.buf[:0], r)
-			_, err = s.bw.Write(s.buf)
-		} else {
-			s.bw.WriteString(r.Input)
-			err = s.bw.WriteByte(p.opt.Protocol.sep())
-		}
-		if err == nil && p.opt.Window == 1 {
-			err = s.bw.Flush()
-		}
-		return err == nil // when the worker is gone, the record fails with it
+		return r, true
 	}
+}
+
+// write writes r through the buffer, flushed when the window is one
+// record. It returns false when the worker is gone: the record fails with
+// it.
+func (s *sender) write(r *Request) bool {
+	p := s.w.p
+	var err error
+	if p.opt.Protocol == JSON {
+		s.buf = p.opt.Protocol.appendRequest(s.buf[:0], r)
+		_, err = s.bw.Write(s.buf)
+	} else {
+		s.bw.WriteString(r.Input)
+		err = s.bw.WriteByte(p.opt.Protocol.sep())
+	}
+	if err == nil && p.opt.Window == 1 {
+		err = s.bw.Flush()
+	}
+	return err == nil
+}
+
+// try writes r as far as the worker's stdin takes it without waiting, and
+// reports whether all of it went. What did not is left for finish: the
+// rest of the framed record, or the whole record when it is too long to be
+// worth copying (it would not fit in the pipe anyway). The buffer is empty:
+// lock-step writes nothing through it.
+func (s *sender) try(r *Request) (whole bool, err error) {
+	p := s.w.p
+	switch {
+	case p.opt.Protocol == JSON:
+		s.buf = p.opt.Protocol.appendRequest(s.buf[:0], r)
+	case len(r.Input) < ioSize:
+		s.buf = append(append(s.buf[:0], r.Input...), p.opt.Protocol.sep())
+	default:
+		s.held = r
+		return false, nil
+	}
+	if s.raw == nil {
+		if s.raw, err = s.w.in.SyscallConn(); err != nil {
+			return false, err
+		}
+	}
+	n, err := writeNow(s.raw, s.buf)
+	if err != nil {
+		return false, err
+	}
+	s.rest = s.buf[n:]
+	return len(s.rest) == 0, nil
+}
+
+// finish writes what try left of a record, waiting for the worker to read
+// it. It returns false when the worker is gone.
+func (s *sender) finish() bool {
+	if r := s.held; r != nil {
+		s.held = nil
+		return s.write(r)
+	}
+	_, err := s.w.in.Write(s.rest)
+	s.rest = nil
+	return err == nil
+}
+
+// writeNow writes b to the non-blocking descriptor of c until it is all
+// written or the descriptor would block, and returns how much it wrote.
+// (The parent's ends of os.Pipe are non-blocking; were one not, the write
+// would wait as a plain one does.)
+func writeNow(c syscall.RawConn, b []byte) (n int, err error) {
+	cerr := c.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, e := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			switch e {
+			case nil:
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return true
+			default:
+				err = e
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
 // waitRoom waits until the worker may take another record. A full window
@@ -337,11 +464,12 @@ func (w *worker) low() int {
 	return k - max(1, k/2)
 }
 
-// receive reads answers from the worker's stdout until it ends.
-func (w *worker) receive() {
+// receive reads answers from the worker's stdout through br until it
+// ends.
+func (w *worker) receive(br *bufio.Reader) {
 	defer w.p.wg.Done()
 	defer w.ended.Done()
-	w.receiveFrom(bufio.NewReaderSize(w.out, ioSize))
+	w.receiveFrom(br)
 }
 
 // receiveFrom reads answers through br until the worker's stdout ends.

@@ -112,6 +112,16 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		j.feed, j.release = nil, nil
 	}
 	j.closeLines()
+	if res.Err == exchange.ErrNotStarted {
+		// The run stopped before the job started (SIGHUP's drain, a
+		// stop, a halt): it ran nowhere, so it is neither logged, nor
+		// recorded, nor counted (GNU parallel logs no job it did not
+		// start; --resume runs it next time). It keeps its place in the
+		// order.
+		j.out = output{}
+		r.order.Put(j.rec.Seq, j)
+		return
+	}
 	switch {
 	case res.Err != nil:
 		r.notify(Notice{Kind: JobError, Seq: j.rec.Seq, Err: res.Err})
