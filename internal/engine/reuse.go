@@ -123,6 +123,9 @@ func (r *run) runReuse(ctx context.Context) Summary {
 	if cfg.Reuse.Protocol == reuse.Null {
 		end = 0
 	}
+	// Workers' stderr lines wait for their newline within this budget.
+	r.budget = pmap.NewBudget(outputBudget, cfg.TmpDir)
+	defer r.budget.Close()
 	ans := newAnswers(r, end)
 	stop := context.AfterFunc(ctx, ans.wake)
 	defer stop()
@@ -163,7 +166,7 @@ func (r *run) runReuse(ctx context.Context) Summary {
 		Halt:       cfg.Halt,
 		Exchange:   r.exchangeOptions(),
 		Command:    r.workerSpec,
-		Stderr:     func(int) io.WriteCloser { return r.out.Lines("", true, nil) },
+		Stderr:     func(int) io.WriteCloser { return r.out.Lines("", true, r.budget) },
 		Timing:     r.log != nil,
 		Idle:       r.out.FlushSoon,
 		Notice:     func(n reuse.Notice) { r.notify(Notice{Kind: WorkerEvent, Worker: n}) },
