@@ -101,10 +101,11 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		j.filter.Flush()
 		j.filter = nil
 	}
+	notStarted := res.Err == exchange.ErrNotStarted
 	// The job log first, before any of the job's output is passed on: a
 	// job parmap dies after reaping but before logging runs again on
 	// --resume, so this gap is kept as short as it can be.
-	if r.log != nil {
+	if r.log != nil && !notStarted {
 		r.logJob(j, res)
 	}
 	if j.release != nil {
@@ -112,7 +113,7 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		j.feed, j.release = nil, nil
 	}
 	j.closeLines()
-	if res.Err == exchange.ErrNotStarted {
+	if notStarted {
 		// The run stopped before the job started (SIGHUP's drain, a
 		// stop, a halt): it ran nowhere, so it is neither logged, nor
 		// recorded, nor counted (GNU parallel logs no job it did not

@@ -100,6 +100,9 @@ func step(dir, idx, ms, action string) error {
 			return err
 		}
 		child.Wait()
+		// The step ends only by its stop: when Slurm kills the sleep
+		// before this process, it must not exit on its own first.
+		time.Sleep(time.Hour)
 	}
 	return fmt.Errorf("step %s: action %q ended", idx, action)
 }
