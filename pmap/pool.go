@@ -98,6 +98,14 @@ func (p *CapturePool) Hold(slot int) (Pair, bool) {
 	return pair, true
 }
 
+// StopHolding makes Hold refuse from now on, for a run that ran out of
+// file descriptors: each held Pair keeps two open.
+func (p *CapturePool) StopHolding() {
+	p.mu.Lock()
+	p.maxHeld = 0
+	p.mu.Unlock()
+}
+
 // Release gives back a held Pair, written and empty again, as a spare.
 func (p *CapturePool) Release(pair Pair) {
 	p.mu.Lock()

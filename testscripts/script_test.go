@@ -71,7 +71,8 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
-		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts.
+		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts;
+		// [root]: the tests run as root (to run parmap as another user).
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "ssh":
@@ -80,6 +81,8 @@ func TestScripts(t *testing.T) {
 				return bed != nil && bed.NetnsSSH != nil, nil
 			case "slurm":
 				return cluster != nil, nil
+			case "root":
+				return os.Geteuid() == 0, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
