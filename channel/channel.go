@@ -133,9 +133,6 @@ func (e *StartError) Error() string {
 
 func (e *StartError) Unwrap() error { return e.Err }
 
-// devNull is opened once and shared read-only by every child that reads nothing.
-var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
-
 // Child is one running process, the leader of its own process group.
 type Child struct {
 	proc    *os.Process
@@ -155,7 +152,9 @@ type Child struct {
 }
 
 // Start starts the process described by spec. On failure it returns a
-// *StartError for programs that are missing or not executable.
+// *StartError for programs that are missing or not executable, and a
+// *ResourceError when the system ran out of descriptors, processes or
+// memory; either way nothing it opened stays open.
 func Start(spec Spec) (*Child, error) {
 	path := spec.Path
 	if path == "" {
@@ -170,7 +169,7 @@ func Start(spec Spec) (*Child, error) {
 	}
 	stdin := spec.Stdin
 	if stdin == nil {
-		f, err := devNull()
+		f, err := devNullFile()
 		if err != nil {
 			return nil, err
 		}
@@ -185,6 +184,9 @@ func Start(spec Spec) (*Child, error) {
 		for _, f := range closeAfterStart {
 			f.Close()
 		}
+		// The copiers see the end of their pipes, whose write ends are
+		// closed: none outlives Start to write into a later try's writer.
+		c.copiers.Wait()
 		for _, f := range c.readers {
 			f.Close()
 		}
@@ -195,9 +197,9 @@ func Start(spec Spec) (*Child, error) {
 	}
 	files := []*os.File{stdin, nil, nil}
 	if spec.Feed != nil {
-		r, w, err := os.Pipe()
+		r, w, err := osPipe()
 		if err != nil {
-			return fail(err)
+			return fail(resourceError("pipe", err))
 		}
 		files[0] = r
 		closeAfterStart = append(closeAfterStart, r)
@@ -206,18 +208,18 @@ func Start(spec Spec) (*Child, error) {
 	for i, w := range []io.Writer{spec.Stdout, spec.Stderr} {
 		switch w := w.(type) {
 		case nil:
-			f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+			f, err := osOpenFile(os.DevNull, os.O_WRONLY, 0)
 			if err != nil {
-				return fail(err)
+				return fail(resourceError("open "+os.DevNull, err))
 			}
 			files[i+1] = f
 			closeAfterStart = append(closeAfterStart, f)
 		case *os.File:
 			files[i+1] = w
 		default:
-			r, pw, err := os.Pipe()
+			r, pw, err := osPipe()
 			if err != nil {
-				return fail(err)
+				return fail(resourceError("pipe", err))
 			}
 			files[i+1] = pw
 			closeAfterStart = append(closeAfterStart, pw)
@@ -236,7 +238,10 @@ func Start(spec Spec) (*Child, error) {
 		},
 	}
 	c.start = time.Now()
-	proc, err := os.StartProcess(path, spec.Argv, attr)
+	proc, err := osStartProcess(path, spec.Argv, attr)
+	if errors.Is(err, syscall.EBADF) {
+		proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
+	}
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
@@ -278,6 +283,9 @@ func (c *Child) copy(w io.Writer, r *os.File) {
 }
 
 func startError(program string, err error) error {
+	if errno, ok := Resource(err); ok {
+		return &ResourceError{Op: program + ": fork/exec", Err: errno}
+	}
 	var exitCode int
 	switch {
 	case errors.Is(err, exec.ErrNotFound), errors.Is(err, syscall.ENOENT):
@@ -346,6 +354,7 @@ func (c *Child) Stop(sig syscall.Signal, grace time.Duration) {
 // Wait waits for the child to exit and for its output to be read, and returns
 // its result. It must be called exactly once.
 func (c *Child) Wait() Result {
+	c.awaitExit()
 	if c.guard != nil {
 		c.unguard()
 	}

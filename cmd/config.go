@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -38,12 +39,15 @@ type surroundings struct {
 	getenv  func(string) string
 	environ []string
 	cpus    int
+	// maxJobs is the most jobs the system can run at once, and where
+	// that bound comes from; nil for no bound.
+	maxJobs func() (int, string)
 	stdout  io.Writer
 	stderr  io.Writer
 }
 
 func thisProcess(stdout, stderr io.Writer) surroundings {
-	return surroundings{getenv: os.Getenv, environ: os.Environ(), cpus: runtime.GOMAXPROCS(0), stdout: stdout, stderr: stderr}
+	return surroundings{getenv: os.Getenv, environ: os.Environ(), cpus: runtime.GOMAXPROCS(0), maxJobs: maxJobs, stdout: stdout, stderr: stderr}
 }
 
 // builder reads the options into a Config, checking each once.
@@ -160,6 +164,13 @@ func (b *builder) jobs() error {
 		return err
 	}
 	b.cfg.Jobs, b.jobsSet = j.of(b.env.cpus), set
+	if b.env.maxJobs == nil {
+		return nil
+	}
+	if most, from := b.env.maxJobs(); b.cfg.Jobs > most {
+		b.warn = append(b.warn, fmt.Sprintf("warning: -j %s is more jobs than this system can run at once; running at most %d (%s)", j.text, most, from))
+		b.cfg.Jobs = most
+	}
 	return nil
 }
 

@@ -3,6 +3,9 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"syscall"
+
+	"github.com/parmap/parmap/channel"
 
 	"github.com/parmap/parmap/internal/engine"
 	"github.com/parmap/parmap/internal/results"
@@ -37,8 +40,24 @@ func wordNotice(n engine.Notice) string {
 		s = wordError(n.Err) + "; no jobs go there"
 	case engine.HostDown:
 		s = fmt.Sprintf("-S %s: ssh failed (exit 255) and the host does not answer; its jobs go to the other hosts", n.Host)
+	case engine.JobsLowered:
+		s = fmt.Sprintf("warning: out of %s at %d jobs; running at most %d at once", wordShortage(n.Err), n.Jobs+1, n.Jobs)
 	default:
 		s = fmt.Sprintf("%+v", n)
 	}
 	return "parmap: " + oneLine(s)
+}
+
+// wordShortage says which resource err says ran out, and the system's words
+// for it: "file descriptors (too many open files)".
+func wordShortage(err error) string {
+	errno, _ := channel.Resource(err)
+	what := "processes"
+	switch errno {
+	case syscall.EMFILE, syscall.ENFILE:
+		what = "file descriptors"
+	case syscall.ENOMEM:
+		what = "memory"
+	}
+	return fmt.Sprintf("%s (%v)", what, errno)
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"regexp/syntax"
 	"strconv"
@@ -83,31 +84,41 @@ func parseDuration(flag, s string) (time.Duration, error) {
 
 // jobsSpec is -j as given: a number of jobs, or a share of the CPUs.
 type jobsSpec struct {
+	text    string
 	n       int
 	percent float64 // > 0 for N%
 }
 
-// parseJobs reads -j: N, N% of the usable CPUs, or 0 for no limit.
+// parseJobs reads -j: N, N% of the usable CPUs, or 0 for no limit. A
+// number too large for an int is the largest int: it is a bound, and
+// config's jobs step clamps it to what the system can run.
 func parseJobs(s string) (jobsSpec, error) {
 	bad := usagef("-j %q: give a number of jobs (4), a share of the CPUs (50%%), or 0 for no limit", s)
 	if pct, ok := strings.CutSuffix(s, "%"); ok {
 		n, err := strconv.ParseFloat(pct, 64)
-		if err != nil || n <= 0 {
+		if err != nil || !(n > 0) || math.IsInf(n, 0) {
 			return jobsSpec{}, bad
 		}
-		return jobsSpec{percent: n}, nil
+		return jobsSpec{text: s, percent: n}, nil
 	}
 	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		n, err = math.MaxInt, nil
+	}
 	if err != nil || n < 0 {
 		return jobsSpec{}, bad
 	}
-	return jobsSpec{n: n}, nil
+	return jobsSpec{text: s, n: n}, nil
 }
 
 // of is the number of jobs for cpus usable CPUs.
 func (j jobsSpec) of(cpus int) int {
 	if j.percent > 0 {
-		return max(1, int(float64(cpus)*j.percent/100))
+		n := float64(cpus) * j.percent / 100
+		if n >= math.MaxInt {
+			return math.MaxInt
+		}
+		return max(1, int(n))
 	}
 	return j.n
 }

@@ -44,8 +44,18 @@ var ErrNotStarted = errors.New("not started: the run starts no more jobs")
 // Options are the scheduler's settings.
 type Options struct {
 	// Jobs is the number of job slots; 0 means as many as there are tasks,
-	// up to MaxUnlimited.
+	// up to MaxUnlimited. A slot costs nothing until a task needs it: the
+	// slots start one by one as tasks come, so a Jobs far above the tasks
+	// costs no memory.
 	Jobs int
+	// Lowered, when set, is told once when the run first runs out of a
+	// resource (a channel.Resource error: descriptors, processes, memory)
+	// while jobs of its own run: from then on at most running jobs run at
+	// once (fewer if it runs out again), and the job that could not start
+	// waits for a running one to end and starts then. err is what the
+	// system said. A job that runs out with none of the run's jobs
+	// running fails with that error.
+	Lowered func(running int, err error)
 	// KillAfter is how long jobs get after SIGTERM or SIGINT before SIGKILL.
 	KillAfter time.Duration
 	// StopSignal, when set, is what jobs get when parmap is stopped by
@@ -119,6 +129,9 @@ type Summary struct {
 	HaltExit int
 	// HostsDown is true when every host was taken out of rotation.
 	HostsDown bool
+	// Lowered is how many jobs at once the run was lowered to when it ran
+	// out of a resource (Options.Lowered); 0 when it never was.
+	Lowered int
 }
 
 // Exchange runs tasks. Its zero value is not usable; call New.
@@ -139,6 +152,12 @@ type Exchange struct {
 	failed    int64
 	slots     int            // slot goroutines started
 	idle      int            // of those, how many wait for a task
+	limit     int            // slots at most and jobs at once: Jobs, lowered when resources run out
+	lowered   bool           // limit was lowered
+	waiting   int            // slots waiting for a job to end (short)
+	finishing int            // Done calls under way
+	ended     chan struct{}  // closed and replaced when a job ends while some wait
+	ends      atomic.Uint64  // jobs ended so far; changed under mu
 	stopping  syscall.Signal // what running jobs were sent when the run began to stop; no job starts after it
 	halted    bool
 	haltExit  int
@@ -152,7 +171,8 @@ type Exchange struct {
 
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
-	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{})}
+	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{}),
+		ended: make(chan struct{})}
 	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
 	if len(opt.Hosts) > 0 {
 		x.hosts = newHostRotation(opt.Hosts)
@@ -198,17 +218,20 @@ func (x *Exchange) Halt(now bool, exit int) {
 // Each job slot is a goroutine of its own that takes the next task from the
 // channel as soon as its previous job is done, so a finished job hands its
 // slot on without a detour through a scheduler loop. Run's own goroutine
-// acts on signals and the context meanwhile.
+// acts on signals and the context meanwhile. The slots start one at a
+// time (grow), up to Jobs; hosts' slots all start at once.
 func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summary {
 	var sum Summary
 	stop := stopper{x: x}
 	x.tasks, x.done = tasks, done
-	n := x.opt.Jobs
+	x.limit = x.opt.Jobs
+	if x.limit <= 0 {
+		x.limit = MaxUnlimited
+	}
+	n := 1 // more are started as they are needed
 	if x.hosts != nil {
 		n = x.hosts.slots()
-	}
-	if n <= 0 {
-		n = 1 // more are started as they are needed
+		x.limit = n
 	}
 	x.slots, x.idle = n, n
 	for slot := 1; slot <= n; slot++ {
@@ -240,6 +263,9 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	x.lingering = nil
 	sum.Done, sum.Failed = x.doneCount, x.failed
 	sum.Halted, sum.HaltExit = x.halted, x.haltExit
+	if x.lowered {
+		sum.Lowered = x.limit
+	}
 	x.mu.Unlock()
 	if x.hosts != nil {
 		sum.HostsDown = x.hosts.allDown()
@@ -282,13 +308,6 @@ func (x *Exchange) runSlot(slot int) {
 		}
 		x.mu.Lock()
 		x.idle--
-		grow := x.opt.Jobs <= 0 && x.idle == 0 && x.slots < MaxUnlimited
-		if grow {
-			x.slots++
-			x.idle++
-			x.wg.Add(1)
-			go x.runSlot(x.slots)
-		}
 		x.mu.Unlock()
 		x.run(t, slot, x.done)
 		x.mu.Lock()
@@ -360,7 +379,16 @@ func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
 	if halt {
 		x.halted, x.haltExit = true, res.Exit
 	}
+	x.finishing++
 	x.mu.Unlock()
+	defer func() {
+		// What done freed (held output files) may be what a job
+		// waiting to start lacks.
+		x.mu.Lock()
+		x.finishing--
+		x.jobEnded()
+		x.mu.Unlock()
+	}()
 	if halt {
 		x.closeQuit()
 		if x.opt.Halt.When == HaltNow {
@@ -373,16 +401,32 @@ func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
 	done(t, slot, res)
 }
 
-// attempt runs the task once.
+// attempt runs the task once. A Spec that fails for want of a resource (a
+// capture file, out of descriptors) is made again once a running job has
+// ended, as a process that cannot start is (spawn).
 func (x *Exchange) attempt(t Task, slot int) channel.Result {
-	spec, err := t.Spec(slot)
-	switch {
-	case err != nil:
+	for {
+		ends := x.ends.Load()
+		spec, err := t.Spec(slot)
+		switch {
+		case err == nil && x.opt.DryRun:
+			return channel.Result{}
+		case err == nil:
+			return x.start(t, spec, slot)
+		}
+		if _, ok := channel.Resource(err); ok && !x.opt.DryRun {
+			x.mu.Lock()
+			again, stopped := x.short(err, ends)
+			x.mu.Unlock()
+			if stopped {
+				return channel.Result{Err: ErrNotStarted}
+			}
+			if again {
+				continue
+			}
+		}
 		return channel.Result{Exit: channel.ExitNotExecutable, Err: err, Start: time.Now()}
-	case x.opt.DryRun:
-		return channel.Result{}
 	}
-	return x.start(t, spec, slot)
 }
 
 // pause waits d, or less if the run is told to start no more jobs; it
@@ -404,38 +448,6 @@ func (x *Exchange) pause(d time.Duration) bool {
 	case <-x.quit:
 		return false
 	}
-}
-
-func (x *Exchange) start(t Task, spec channel.Spec, slot int) channel.Result {
-	child, err := x.spawn(spec, slot)
-	if err == ErrNotStarted {
-		return channel.Result{Err: err}
-	}
-	if err != nil {
-		res := channel.Result{Exit: channel.ExitNotExecutable, Err: err, Start: time.Now()}
-		if e, ok := err.(*channel.StartError); ok {
-			res.Exit = e.Exit
-		}
-		return res
-	}
-	if wt, ok := t.(Watcher); ok {
-		wt.Started(child)
-	}
-	var w *watchdog
-	if x.opt.Timeout > 0 {
-		w = x.watch(child)
-	}
-	res := child.Wait()
-	if w != nil {
-		res.TimedOut = w.stop()
-	}
-	x.mu.Lock()
-	delete(x.running, slot)
-	if res.Lingering {
-		x.lingering = append(x.lingering, res.Pgid)
-	}
-	x.mu.Unlock()
-	return res
 }
 
 // stopAll stops every running job (channel.Child.Stop: sig, SIGCONT, and
@@ -474,61 +486,4 @@ func (x *Exchange) killAll() {
 	x.stopping = syscall.SIGKILL
 	x.mu.Unlock()
 	x.signalAll(syscall.SIGKILL)
-}
-
-// spawn starts the job's process in slot, Delay after the previous start,
-// unless the run starts no more jobs (ErrNotStarted: a signal, a drain, a
-// halt, the context, also while it waits out the Delay). The child is
-// registered as running under the same lock, so that stopAll cannot miss
-// it.
-func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
-	if x.opt.Delay > 0 {
-		// Starts are serialised and spaced from the previous job's actual
-		// start.
-		x.delayMu.Lock()
-		defer x.delayMu.Unlock()
-		if !x.lastStart.IsZero() && !x.pause(time.Until(x.lastStart.Add(x.opt.Delay))) {
-			return nil, ErrNotStarted
-		}
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	select {
-	case <-x.quit:
-		return nil, ErrNotStarted
-	default:
-	}
-	if x.stopping != 0 {
-		return nil, ErrNotStarted
-	}
-	child, err := channel.Start(spec)
-	if err == nil {
-		x.running[slot] = child
-		x.lastStart = child.Started()
-	}
-	return child, err
-}
-
-// watchdog stops a job that outlives Options.Timeout (channel.Child.Stop,
-// whose SIGKILL ends with the job). Its timer is stopped with the job, so
-// none outlives it.
-type watchdog struct {
-	timer *time.Timer
-	fired atomic.Bool
-}
-
-func (x *Exchange) watch(c *channel.Child) *watchdog {
-	w := &watchdog{}
-	w.timer = time.AfterFunc(x.opt.Timeout, func() {
-		w.fired.Store(true)
-		c.Stop(syscall.SIGTERM, x.opt.KillAfter)
-	})
-	return w
-}
-
-// stop ends the watch once the job has been waited for, and reports whether
-// the job timed out.
-func (w *watchdog) stop() bool {
-	w.timer.Stop()
-	return w.fired.Load()
 }

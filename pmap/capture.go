@@ -1,9 +1,47 @@
 package pmap
 
 import (
+	"errors"
 	"io"
 	"os"
 )
+
+// openCapture opens a new capture file in dir. It is a variable so that
+// the package's tests can make it fail; nothing else changes it.
+var openCapture = func(dir string) (*os.File, error) { return openUnlinked(dir, os.O_APPEND) }
+
+// A CaptureError is a capture file that could not be made in Dir ("" for
+// the system's temporary directory). Err is the system's error, so that
+// errors.Is tells running out of descriptors (EMFILE, ENFILE: worth trying
+// again once a job has ended) from a directory that is missing or full.
+type CaptureError struct {
+	Dir string
+	Err error
+}
+
+func (e *CaptureError) Error() string {
+	dir := e.Dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return "a capture file in " + dir + ": " + e.Err.Error()
+}
+
+func (e *CaptureError) Unwrap() error { return e.Err }
+
+// newCaptureFile opens a capture file, saying why it cannot as a
+// *CaptureError.
+func newCaptureFile(dir string) (*os.File, error) {
+	f, err := openCapture(dir)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is a random name, or dir itself
+		}
+		return nil, &CaptureError{Dir: dir, Err: err}
+	}
+	return f, nil
+}
 
 // Capture is an unnamed temporary file that a job writes its output into
 // directly, in place of a pipe: the job runs without parmap reading along,
@@ -19,9 +57,10 @@ type Capture struct {
 }
 
 // NewCapture returns a Capture whose file lives in dir ("" for the system's
-// temporary directory); it has no name, so nothing is left behind.
+// temporary directory); it has no name, so nothing is left behind. It fails
+// with a *CaptureError.
 func NewCapture(dir string) (*Capture, error) {
-	f, err := openUnlinked(dir, os.O_APPEND)
+	f, err := newCaptureFile(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -48,9 +87,10 @@ func (c *Capture) Take(b *Buffer) error {
 }
 
 // Renew gives the Capture a fresh file, for when a process that outlived its
-// job may still write to the old one.
+// job may still write to the old one. On failure (a *CaptureError) it keeps
+// the old one.
 func (c *Capture) Renew() error {
-	f, err := openUnlinked(c.dir, os.O_APPEND)
+	f, err := newCaptureFile(c.dir)
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,14 @@ import "sync"
 // stderr.
 type Pair struct{ Stdout, Stderr *Capture }
 
-// Size returns the bytes the job wrote to both.
+// Size returns the bytes the job wrote to both (none for a Pair without
+// files).
 func (p Pair) Size() (int64, error) {
 	var n int64
 	for _, c := range [2]*Capture{p.Stdout, p.Stderr} {
+		if c == nil {
+			continue
+		}
 		size, err := c.Size()
 		if err != nil {
 			return n, err
@@ -21,9 +25,14 @@ func (p Pair) Size() (int64, error) {
 
 // Reset empties both for the next job.
 func (p Pair) Reset() error {
-	err := p.Stdout.Reset()
-	if err2 := p.Stderr.Reset(); err == nil {
-		err = err2
+	var err error
+	for _, c := range [2]*Capture{p.Stdout, p.Stderr} {
+		if c == nil {
+			continue
+		}
+		if err2 := c.Reset(); err == nil {
+			err = err2
+		}
 	}
 	return err
 }
@@ -53,7 +62,8 @@ func NewCapturePool(dir string, maxHeld int) *CapturePool {
 }
 
 // Slot returns the slot's Pair, making its files on first use, for a job
-// that is about to run (see Pair.Short).
+// that is about to run (see Pair.Short); a file that cannot be made is a
+// *CaptureError, and leaves nothing open.
 func (p *CapturePool) Slot(slot int) (Pair, error) {
 	p.mu.Lock()
 	for len(p.slots) <= slot {
@@ -98,6 +108,14 @@ func (p *CapturePool) Hold(slot int) (Pair, bool) {
 	p.held[pair.Stdout] = pair
 	p.slots[slot] = Pair{}
 	return pair, true
+}
+
+// StopHolding makes Hold refuse from now on, for a run that ran out of
+// file descriptors: each held Pair keeps two open.
+func (p *CapturePool) StopHolding() {
+	p.mu.Lock()
+	p.maxHeld = 0
+	p.mu.Unlock()
 }
 
 // Release gives back a held Pair, written and empty again, as a spare.

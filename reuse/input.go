@@ -13,7 +13,8 @@ import (
 // record taken costs as much as the record itself.
 type Input struct {
 	mu       sync.Mutex
-	ring     []*Request
+	ring     []*Request // grows to limit as records queue up
+	limit    int        // records at most
 	head, n  int
 	bytes    int // of the queued records' inputs
 	maxBytes int
@@ -26,10 +27,13 @@ type Input struct {
 }
 
 // NewInput returns an empty queue for up to records records and, beyond
-// the first, maxBytes bytes of input.
+// the first, maxBytes bytes of input. Its memory grows with the records
+// queued, not with the bound.
 func NewInput(records, maxBytes int) *Input {
+	limit := max(records, 2)
 	return &Input{
-		ring:     make([]*Request, max(records, 2)),
+		ring:     make([]*Request, min(limit, 64)),
+		limit:    limit,
 		maxBytes: maxBytes,
 		room:     make(chan struct{}, 1),
 		avail:    make(chan struct{}, 1),
@@ -42,7 +46,7 @@ func NewInput(records, maxBytes int) *Input {
 func (in *Input) Put(ctx context.Context, r *Request) bool {
 	size := len(r.Input)
 	in.mu.Lock()
-	for in.n == len(in.ring) || in.n > 0 && in.bytes+size > in.maxBytes {
+	for in.n == in.limit || in.n > 0 && in.bytes+size > in.maxBytes {
 		in.full = true
 		in.mu.Unlock()
 		select {
@@ -51,6 +55,9 @@ func (in *Input) Put(ctx context.Context, r *Request) bool {
 			return false
 		}
 		in.mu.Lock()
+	}
+	if in.n == len(in.ring) {
+		in.grow()
 	}
 	in.ring[(in.head+in.n)%len(in.ring)] = r
 	in.n++
@@ -61,6 +68,16 @@ func (in *Input) Put(ctx context.Context, r *Request) bool {
 		signal(in.avail)
 	}
 	return true
+}
+
+// grow doubles the ring, up to the limit, keeping the queued records in
+// order. in.mu is held.
+func (in *Input) grow() {
+	ring := make([]*Request, min(2*len(in.ring), in.limit))
+	for i := range in.n {
+		ring[i] = in.ring[(in.head+i)%len(in.ring)]
+	}
+	in.ring, in.head = ring, 0
 }
 
 // Close tells the takers that no more records come once the queue is
@@ -87,7 +104,7 @@ func (in *Input) take() (r *Request, ended bool) {
 	in.n--
 	in.bytes -= len(r.Input)
 	more := in.n > 0
-	wake := in.full && in.n <= len(in.ring)/2 && in.bytes <= in.maxBytes/2
+	wake := in.full && in.n <= in.limit/2 && in.bytes <= in.maxBytes/2
 	if wake {
 		in.full = false
 	}

@@ -73,7 +73,8 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts;
-		// [tmpfs]: small file systems can be mounted (root).
+		// [tmpfs]: small file systems can be mounted (root); [root]: the
+		// tests run as root (to run parmap as another user).
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "tmpfs":
@@ -84,6 +85,8 @@ func TestScripts(t *testing.T) {
 				return bed != nil && bed.NetnsSSH != nil, nil
 			case "slurm":
 				return cluster != nil, nil
+			case "root":
+				return os.Geteuid() == 0, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -259,6 +259,7 @@ func (r *run) exchangeOptions() exchange.Options {
 		RetryDelay: cfg.RetryDelay,
 		Delay:      cfg.Delay,
 		Halt:       cfg.Halt,
+		Lowered:    r.lowered,
 	}
 	if r.make.client != nil {
 		opt.Tokens = r.make

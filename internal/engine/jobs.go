@@ -236,6 +236,18 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	return spec, nil
 }
 
+// lowered is told by the exchange that the run ran out of a resource with n
+// jobs running, and runs at most n at once from now on. Output held in
+// capture files for its turn (-k) holds descriptors until that turn comes:
+// from now on it goes to buffers instead, so that the files held cannot
+// starve the job whose turn it is.
+func (r *run) lowered(n int, err error) {
+	if r.captures != nil {
+		r.captures.StopHolding()
+	}
+	r.notify(Notice{Kind: JobsLowered, Jobs: n, Err: err})
+}
+
 // Retry forgets the output of a failed run before the job runs again
 // (--retries): only the last run is printed. Output already passed on
 // (--line-buffer, -u) cannot be taken back.

@@ -39,6 +39,11 @@ const (
 	// HostDown: Host failed during the run (ssh's exit 255 and no answer);
 	// its jobs go to the other hosts.
 	HostDown
+	// JobsLowered: the run ran out of a resource (Err: file descriptors,
+	// processes or memory, as channel.Resource tells) with Jobs jobs
+	// running; it runs at most Jobs at once from then on, and the job
+	// that could not start waits for a running one to end. Said once.
+	JobsLowered
 )
 
 // Notice is something that happened during a run that its user should be
@@ -52,6 +57,7 @@ type Notice struct {
 	Host    string
 	Path    string
 	Worker  reuse.Notice
+	Jobs    int // JobsLowered
 }
 
 // ErrNoHosts is a run none of whose hosts could be reached.
