@@ -354,7 +354,8 @@ func (c *Child) Stop(sig syscall.Signal, grace time.Duration) {
 // Wait waits for the child to exit and for its output to be read, and returns
 // its result. It must be called exactly once.
 func (c *Child) Wait() Result {
-	c.awaitExit()
+	waited := c.awaitExit()
+	defer waited()
 	if c.guard != nil {
 		c.unguard()
 	}
