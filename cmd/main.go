@@ -86,7 +86,11 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 			"answers it with one line on stdout (json: {\"seq\":N,\"output\":...} or {\"seq\":N,\"error\":...}, in any order), " +
 			"flushing after each answer. A worker that dies, breaks the protocol or stays silent past --timeout is restarted; " +
 			"the records in flight to it fail. " +
-			"SIGINT/SIGTERM go to every job's process group (SIGKILL after --kill-after); SIGHUP drains; Ctrl-Z stops the jobs too. " +
+			"SIGINT/SIGTERM go to every job's process group (SIGKILL after --kill-after); SIGHUP drains (jobs never started are not logged); Ctrl-Z stops the jobs too. " +
+			"If parmap dies, even by SIGKILL, a guard process kills every job's group and every process carrying the run's " +
+			"PARMAP_RUN mark, and holds the --joblog lock until then, so --resume never runs beside a survivor. " +
+			"Out of file descriptors or processes, a job waits for a running one to end and -j is lowered, with one warning. " +
+			"Output that cannot be written (standard output, --tmpdir, --results, --joblog) is named in one line and the run exits 255. " +
 			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors.\n\n" +
 			"Examples:\n\n" +
 			"    seq 1000 | parmap -j4 -k echo {}\n" +
