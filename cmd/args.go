@@ -28,7 +28,7 @@ func splitArgs(args []string) (options, tail []string, err error) {
 			i++
 			break
 		}
-		if len(a) < 2 || a[0] != '-' || a == ":::" || a == "::::" {
+		if len(a) < 2 || a[0] != '-' || isSourceSep(a) {
 			break
 		}
 		if strings.HasPrefix(a, "--") {
@@ -69,4 +69,11 @@ func splitArgs(args []string) (options, tail []string, err error) {
 		}
 	}
 	return options, args[i:], nil
+}
+
+// isSourceSep reports whether a starts a record list: ::: values, :::: files,
+// or their linked forms :::+ and ::::+ (GNU parallel), which pair this
+// source with the one before it.
+func isSourceSep(a string) bool {
+	return a == ":::" || a == "::::" || a == ":::+" || a == "::::+"
 }

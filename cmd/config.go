@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -123,33 +124,43 @@ func (b *builder) sources(tail []string) error {
 	return nil
 }
 
-// splitTail separates the command from the ::: and :::: record lists.
+// splitTail separates the command from the record lists: ::: values, ::::
+// files, and :::+ and ::::+, whose sources are linked to the one before.
 func splitTail(tail []string) (command []string, sources []records.Source, flagOf []string, err error) {
 	i := 0
-	for i < len(tail) && tail[i] != ":::" && tail[i] != "::::" {
+	for i < len(tail) && !isSourceSep(tail[i]) {
 		i++
 	}
 	command = tail[:i]
 	for i < len(tail) {
 		sep := tail[i]
 		j := i + 1
-		for j < len(tail) && tail[j] != ":::" && tail[j] != "::::" {
+		for j < len(tail) && !isSourceSep(tail[j]) {
 			j++
 		}
 		group := tail[i+1 : j]
-		if sep == ":::" {
+		linked := strings.HasSuffix(sep, "+")
+		if sep == ":::" || sep == ":::+" {
 			if len(group) == 0 {
-				return nil, nil, nil, usagef("::: needs at least one value after it")
+				return nil, nil, nil, usagef("%s needs at least one value after it", sep)
 			}
-			sources = append(sources, records.List(group))
+			s := records.List(group)
+			if linked {
+				s = s.Linked()
+			}
+			sources = append(sources, s)
 			flagOf = append(flagOf, "")
 		} else {
 			if len(group) == 0 {
-				return nil, nil, nil, usagef(":::: needs at least one file after it")
+				return nil, nil, nil, usagef("%s needs at least one file after it", sep)
 			}
 			for _, f := range group {
-				sources = append(sources, records.File(f))
-				flagOf = append(flagOf, "::::")
+				s := records.File(f)
+				if linked {
+					s = s.Linked()
+				}
+				sources = append(sources, s)
+				flagOf = append(flagOf, sep)
 			}
 		}
 		i = j

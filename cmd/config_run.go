@@ -41,7 +41,7 @@ func (b *builder) pipe(tail []string) error {
 		o.Header = h.lines
 	}
 	for _, a := range tail {
-		if a == ":::" || a == "::::" {
+		if isSourceSep(a) {
 			return usagef("%s reads standard input or one -a FILE; %s does not apply", mode, a)
 		}
 	}

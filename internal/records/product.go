@@ -4,29 +4,38 @@ import "io"
 
 // tuples combines the inputs into tuples of one value per source.
 //
-// Cartesian product (the default): the first input is outermost and read
-// lazily, one value at a time, so it may be endless; inputs 2..k are read whole
-// on the first call, since each of their values is used once per value of the
-// first. The last input varies fastest (GNU parallel order: ::: a b ::: 1 2
-// gives a 1, a 2, b 1, b 2).
+// The inputs fall into groups: a source made with Linked joins the group of
+// the source before it, --link makes one group of all. A group gives its
+// values in step, one of each input, and ends with its shortest input (GNU
+// parallel's :::+; its --link wraps the shorter inputs around instead).
 //
-// Linked (--link): every input is read lazily and in step; the tuples end with
-// the shortest input. (GNU parallel wraps the shorter inputs around instead; the
-// parmap contract says shortest wins, like GNU's :::+.)
+// The groups combine as a cartesian product: the first group is outermost and
+// read lazily, one value of each input at a time, so it may be endless; the
+// other groups are read whole on the first call, since each of their values is
+// used once per value of the first. The last group varies fastest (GNU
+// parallel order: ::: a b ::: 1 2 gives a 1, a 2, b 1, b 2).
 type tuples struct {
-	ins  []*input
-	link bool
+	ins    []*input
+	starts []int // the first input of each group, then len(ins)
 
-	loaded bool       // product: rest read
-	rest   [][]string // product: values of inputs 2..k
-	odo    []int      // product: index into each of rest
-	fresh  bool       // product: need the next value of input 1
+	loaded bool         // product: rest read
+	rest   [][][]string // product: by group from 2, by input in it, its values
+	odo    []int        // product: index into each group of rest
+	fresh  bool         // product: need the next values of group 1
 	done   bool
 	tuple  []string // the current tuple, reused: valid until the next call
 }
 
 func newTuples(ins []*input, link bool) *tuples {
-	return &tuples{ins: ins, link: link, fresh: true, tuple: make([]string, len(ins))}
+	t := &tuples{ins: ins, fresh: true, tuple: make([]string, len(ins))}
+	t.starts = append(t.starts, 0)
+	for i, in := range ins {
+		if i > 0 && !link && !in.src.linked {
+			t.starts = append(t.starts, i)
+		}
+	}
+	t.starts = append(t.starts, len(ins))
+	return t
 }
 
 // header reads the first value of every input, the --header : names. It returns
@@ -51,8 +60,8 @@ func (t *tuples) next() ([]string, error) {
 		return nil, io.EOF
 	}
 	var err error
-	if t.link || len(t.ins) == 1 {
-		err = t.nextLinked() // for one input, the same thing and cheaper
+	if len(t.starts) == 2 {
+		err = t.nextLinked(t.ins) // one group: no product, and cheaper
 	} else {
 		err = t.nextProduct()
 	}
@@ -63,8 +72,9 @@ func (t *tuples) next() ([]string, error) {
 	return t.tuple, nil
 }
 
-func (t *tuples) nextLinked() error {
-	for i, in := range t.ins {
+// nextLinked puts the next value of each of ins, the first group, in the tuple.
+func (t *tuples) nextLinked(ins []*input) error {
+	for i, in := range ins {
 		v, err := in.next()
 		if err != nil {
 			return err
@@ -76,44 +86,64 @@ func (t *tuples) nextLinked() error {
 
 func (t *tuples) nextProduct() error {
 	if t.fresh {
-		v, err := t.ins[0].next()
-		if err != nil {
+		if err := t.nextLinked(t.ins[:t.starts[1]]); err != nil {
 			return err
 		}
-		t.tuple[0] = v
 		t.fresh = false
 	}
-	// Inputs 2..k are read once input 1 is known to have a value: an empty
-	// input 1 ends the product without waiting on the others.
+	// The other groups are read once group 1 is known to have values: an
+	// empty group 1 ends the product without waiting on the others.
 	if !t.loaded {
 		t.loaded = true
-		for _, in := range t.ins[1:] {
+		if err := t.load(); err != nil {
+			return err
+		}
+	}
+	for g, group := range t.rest {
+		start := t.starts[g+1]
+		for k, vs := range group {
+			t.tuple[start+k] = vs[t.odo[g]]
+		}
+	}
+	// Advance the odometer; when it wraps, move on to group 1's next values.
+	g := len(t.odo) - 1
+	for ; g >= 0; g-- {
+		t.odo[g]++
+		if t.odo[g] < len(t.rest[g][0]) {
+			break
+		}
+		t.odo[g] = 0
+	}
+	if g < 0 {
+		t.fresh = true
+	}
+	return nil
+}
+
+// load reads every group but the first whole, each cut to its shortest input.
+func (t *tuples) load() error {
+	for g := 1; g+1 < len(t.starts); g++ {
+		var group [][]string
+		n := -1
+		for _, in := range t.ins[t.starts[g]:t.starts[g+1]] {
 			vs, err := in.all()
 			if err != nil {
 				return err
 			}
-			if len(vs) == 0 {
-				return io.EOF // an empty factor: the product is empty
+			if n < 0 || len(vs) < n {
+				n = len(vs)
 			}
-			t.rest = append(t.rest, vs)
+			group = append(group, vs)
 		}
-		t.odo = make([]int, len(t.rest))
-	}
-	for j, vs := range t.rest {
-		t.tuple[j+1] = vs[t.odo[j]]
-	}
-	// Advance the odometer; when it wraps, move on to input 1's next value.
-	j := len(t.odo) - 1
-	for ; j >= 0; j-- {
-		t.odo[j]++
-		if t.odo[j] < len(t.rest[j]) {
-			break
+		if n == 0 {
+			return io.EOF // an empty factor: the product is empty
 		}
-		t.odo[j] = 0
+		for k := range group {
+			group[k] = group[k][:n]
+		}
+		t.rest = append(t.rest, group)
 	}
-	if j < 0 {
-		t.fresh = true
-	}
+	t.odo = make([]int, len(t.rest))
 	return nil
 }
 

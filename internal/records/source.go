@@ -25,6 +25,7 @@ type Source struct {
 	kind   sourceKind
 	path   string   // fromFile
 	values []string // fromList
+	linked bool     // paired with the source before it (:::+, ::::+)
 }
 
 // Stdin returns the standard-input source (the default when no source is given).
@@ -42,6 +43,16 @@ func File(path string) Source {
 // List returns the source whose records are values (::: a b c). The slice is not
 // copied and must not change while it is read.
 func List(values []string) Source { return Source{kind: fromList, values: values} }
+
+// Linked returns s paired with the source before it instead of multiplied
+// (GNU parallel's :::+ and ::::+): a run of linked sources gives one value of
+// each in step, and ends with its shortest source, and such runs combine with
+// the other sources as one source would. The first source has none before it:
+// linking it changes nothing.
+func (s Source) Linked() Source {
+	s.linked = true
+	return s
+}
 
 // SourceProblem says what went wrong with a source.
 type SourceProblem int
