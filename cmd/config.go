@@ -26,6 +26,9 @@ import (
 // limit may lower it (settle).
 const xargsBudget = 128*1024 - 4096
 
+// tabSep is the --colsep of --header : when none is given.
+var tabSep = regexp.MustCompile("\t")
+
 // defaultBlock is --block's default, as GNU parallel's.
 const defaultBlock = 1 << 20
 
@@ -217,6 +220,10 @@ func (b *builder) records() error {
 	case !set:
 	case h.names:
 		o.Header = true
+		if o.ColSep == nil {
+			// GNU parallel: --header without --colsep splits on tabs.
+			o.ColSep = tabSep
+		}
 	case b.cfg.Pipe != nil: // --header N, read by pipe
 	default:
 		return usagef("--header %q: give --header : (the first record names the fields), or a number of lines with --pipe or --pipepart", h.text)
@@ -244,6 +251,16 @@ func (b *builder) template() error {
 		}
 	}
 	b.cfg.Tag = c.Bool("tag") || b.cfg.TagText != nil
+	if b.cfg.Records.Header {
+		// With --header :, a {name} that names no column is an error.
+		tmpl, tag := b.cfg.Template, b.cfg.TagText
+		b.cfg.Records.CheckNames = func(names []string) error {
+			if err := tmpl.CheckNames(names); err != nil || tag == nil {
+				return err
+			}
+			return tag.CheckNames(names)
+		}
+	}
 	return nil
 }
 

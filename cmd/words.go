@@ -36,6 +36,7 @@ func wordError(err error) string {
 		old    *slurm.ArrayVarError
 		long   *template.TooLongError
 		nul    *template.NULError
+		name   *template.NameError
 		input  *engine.InputError
 		joblog *engine.JoblogError
 		jobsrv *engine.JobserverError
@@ -99,6 +100,8 @@ func wordError(err error) string {
 		return fmt.Sprintf("job array task %d of %d tasks from %d to %d: its position is unknown because the array is a list with gaps; submit a range (--array=0-%d or A-B:STEP) or give --shard K/N",
 			gap.Task, gap.Count, gap.Min, gap.Max, max(gap.Count, 1)-1)
 
+	case errors.As(err, &name):
+		return wordName(name)
 	case errors.Is(err, template.ErrEmptyReplace):
 		return "-I needs a non-empty string to replace, e.g. -I %"
 	case errors.As(err, &long):

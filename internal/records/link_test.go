@@ -1,7 +1,9 @@
 package records
 
 import (
+	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -69,5 +71,32 @@ func TestLinkedHeader(t *testing.T) {
 	}
 	if want := strs("x y"); !reflect.DeepEqual(recs[0].Names, want) {
 		t.Errorf("Names = %q, want %q", recs[0].Names, want)
+	}
+}
+
+// With Header, CheckNames gets the names before any record, and its error
+// is Next's.
+func TestHeaderCheckNames(t *testing.T) {
+	o := DefaultOptions()
+	o.Header = true
+	o.ColSep = regexp.MustCompile(",")
+	bad := errors.New("bad name")
+	var got []string
+	o.CheckNames = func(names []string) error {
+		got = names
+		return bad
+	}
+	r, err := Open(nil, strings.NewReader("name,age\nbob,4\n"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Next(); err != bad {
+		t.Fatalf("Next: %v, want %v", err, bad)
+	}
+	if want := strs("name age"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("CheckNames got %q, want %q", got, want)
+	}
+	if _, err := r.Next(); err != bad {
+		t.Fatalf("second Next: %v, want %v", err, bad)
 	}
 }

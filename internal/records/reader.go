@@ -23,6 +23,9 @@ type Options struct {
 	Slots     int  // with XArgs: job slots over which the last records are spread (0 or 1: no spreading)
 	Link      bool // --link: pair sources up instead of the cartesian product; the shortest ends it
 	Header    bool // --header : the first record of each source gives field names
+	// CheckNames, with Header, is given the field names once they are
+	// read; an error it returns is Next's, and no record is read.
+	CheckNames func(names []string) error
 }
 
 // DefaultOptions returns the options of a plain run: one record per line.
@@ -136,6 +139,9 @@ func (r *Reader) readHeader() error {
 		return err
 	}
 	r.names = r.fields(nil, h)
+	if r.opt.CheckNames != nil {
+		return r.opt.CheckNames(r.names)
+	}
 	return nil
 }
 
