@@ -10,8 +10,7 @@ import (
 // Expand returns the command for one record, run in job slot slot. The error
 // is a *TooLongError when an argument is longer than Linux passes, a
 // *NULError when one holds a NUL byte (which no argument can carry), an
-// *ArithError when a value inside shell arithmetic is not a number, and for a
-// record that is itself a command line, an error that names it.
+// *ArithError when a value inside shell arithmetic is not a number.
 func (t *Template) Expand(rec *records.Record, slot int) (Command, error) {
 	var cmd Command
 	var err error
@@ -56,22 +55,22 @@ func (t *Template) expandArgv(rec *records.Record, slot int) Command {
 
 // expandRecord reads a record as a command line: run directly when it has no
 // shell syntax, under the shell as it stands when it has (the record is the
-// command: nothing is quoted).
+// command: nothing is quoted). A blank line is a command that does nothing
+// and succeeds, run by the shell, as GNU parallel runs it.
 func (t *Template) expandRecord(rec *records.Record) (Command, error) {
 	line := strings.Join(rec.Args, " ")
+	if strings.TrimLeft(line, " \t\n") == "" {
+		return Command{Argv: []string{t.shell, "-c", line}, Line: line}, nil
+	}
 	if !t.force {
 		// A line the lexer cannot read has shell syntax: the shell will say what is wrong.
 		if l := lex(line, matcher{off: true}); l.err == "" && !l.syntax {
 			if words, ok := split(line); ok {
-				if len(words) == 0 {
-					return Command{}, fmt.Errorf("record %d: the command line is empty", rec.Seq)
+				if len(words) > 0 {
+					return Command{Argv: words, Line: line}, nil
 				}
-				return Command{Argv: words, Line: line}, nil
 			}
 		}
-	}
-	if strings.TrimLeft(line, " \t\n") == "" {
-		return Command{}, fmt.Errorf("record %d: the command line is empty", rec.Seq)
 	}
 	return Command{Argv: []string{t.shell, "-c", line}, Line: line}, nil
 }
