@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -12,7 +13,7 @@ import (
 // unknown option or a missing value is reported here, naming the option.
 func splitArgs(args []string) (options, tail []string, err error) {
 	takesValue := map[string]bool{}
-	known := map[string]bool{"help": true, "h": true, "version": true, "v": true}
+	known := map[string]bool{"help": true, "h": true}
 	for _, f := range flags() {
 		_, isBool := f.(*cli.BoolFlag)
 		for _, name := range f.Names() {
@@ -34,7 +35,7 @@ func splitArgs(args []string) (options, tail []string, err error) {
 		if strings.HasPrefix(a, "--") {
 			name, _, hasValue := strings.Cut(a[2:], "=")
 			if !known[name] || len(name) == 1 {
-				return nil, nil, usagef("unknown option %s (see parmap --help)", a)
+				return nil, nil, unknownOption("--" + name)
 			}
 			if takesValue[name] && !hasValue {
 				if i+1 >= len(args) {
@@ -49,6 +50,11 @@ func splitArgs(args []string) (options, tail []string, err error) {
 		// One or more short options: -k, -kv, -j4, -j 4, -0k.
 		for j := 1; j < len(a); j++ {
 			name := a[j : j+1]
+			if name == "i" {
+				// GNU xargs's -i[STR]: -I STR, {} when STR is not attached.
+				options = append(options, "--replace="+cmp.Or(a[j+1:], "{}"))
+				break
+			}
 			if !known[name] {
 				return nil, nil, usagef("unknown option -%s (see parmap --help)", name)
 			}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	texttemplate "text/template"
@@ -29,7 +30,7 @@ func writeCompletion(app *cli.App, shell string, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		_, err = io.WriteString(w, script)
+		_, err = io.WriteString(w, fishNames(script))
 		return err
 	}
 	return usagef("--completion %q: give bash, zsh or fish", shell)
@@ -139,6 +140,35 @@ func fishApp(app *cli.App) *cli.App {
 		a.Flags = append(a.Flags, fishFlag(f))
 	}
 	return &a
+}
+
+// fishOption is an option name as ToFishCompletion writes it: the first
+// name of a flag after -l, the others after -s, whatever their length.
+var fishOption = regexp.MustCompile(` -[ls] ([^ ']+)`)
+
+// fishNames gives each option name in a fish script the switch its length
+// calls for: -s for one letter (-v, -k), -l for longer (--max-procs, --lb).
+// Descriptions (after -d) are left as they are.
+func fishNames(script string) string {
+	lines := strings.Split(script, "\n")
+	for i, line := range lines {
+		if !strings.HasPrefix(line, "complete ") {
+			continue
+		}
+		head, desc, _ := strings.Cut(line, " -d '")
+		head = fishOption.ReplaceAllStringFunc(head, func(m string) string {
+			name := m[4:]
+			if len(name) == 1 {
+				return " -s " + name
+			}
+			return " -l " + name
+		})
+		if desc != "" {
+			head += " -d '" + desc
+		}
+		lines[i] = head
+	}
+	return strings.Join(lines, "\n")
 }
 
 // fishFlag returns f, or a copy of f as fishApp wants it.

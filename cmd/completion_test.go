@@ -28,7 +28,7 @@ func TestCompletionScripts(t *testing.T) {
 	}{
 		{"bash", []string{"--keep-order", "--arg-file|-a)", "-k", "--help", "complete -o default -F _parmap parmap"}},
 		{"zsh", []string{"#compdef parmap", "'(--keep-order -k)--keep-order[write outputs", "'*--arg-file=[read records from FILE", ":file:_files'", "'*-a+["}},
-		{"fish", []string{"-l keep-order -s k", "-l arg-file -s a -r", "-l help", "-l version"}},
+		{"fish", []string{"-l keep-order -s k", "-l arg-file -s a -r", "-l help", "-l version -s V", "-l verbose -s t", "-f -s v -d", "-l jobs -s j -s P -l max-procs -r", "-l line-buffer -l lb -d"}},
 	} {
 		t.Run(tc.shell, func(t *testing.T) {
 			script := completion(t, tc.shell)
@@ -101,7 +101,10 @@ func TestCompletionBash(t *testing.T) {
 	for _, tc := range []struct{ line, want string }{
 		{"parmap --keep-o", "--keep-order"},
 		{"parmap --arg", "--arg-file"},
-		{"parmap -k --no", "--no-bar"},
+		{"parmap -k --no", "--no-bar --no-run-if-empty"},
+		{"parmap --max-p", "--max-procs"},
+		{"parmap --will", "--will-cite"},
+		{"parmap --verb", "--verbose"},
 		{"parmap -j 4 ech", "echo"},
 		{"parmap -j4 -k ech", "echo"},
 		{"parmap --jobs=4 ech", "echo"},

@@ -269,6 +269,7 @@ func (b *builder) output() error {
 	c, cfg := b.c, b.cfg
 	cfg.KeepOrder = c.Bool("keep-order")
 	cfg.DryRun = c.Bool("dry-run")
+	cfg.Verbose, cfg.Trace = c.Bool("v"), c.Bool("verbose")
 	switch {
 	case c.Bool("ungroup") && c.Bool("line-buffer"):
 		return usagef("-u and --line-buffer exclude each other; pick one")

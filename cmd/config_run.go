@@ -116,8 +116,8 @@ func (b *builder) reuse() error {
 		return usagef("--reuse needs a number of workers; give -j N (1 or more), not -j 0")
 	case cfg.Records.MaxArgs > 1 || cfg.Records.XArgs > 0:
 		return usagef("--reuse sends one record at a time; drop -n and -X")
-	case cfg.DryRun || cfg.Results != "" || cfg.JSON:
-		return usagef("--reuse cannot be used with --dry-run, --results or --json")
+	case cfg.DryRun || cfg.Results != "" || cfg.JSON || cfg.Verbose || cfg.Trace:
+		return usagef("--reuse cannot be used with --dry-run, --results, --json, -v or -t")
 	case perRecordCommand(cfg):
 		return usagef("--reuse starts the command once per worker, so only {%%} can be replaced in it; the records come on the worker's stdin")
 	}

@@ -102,6 +102,7 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 			"    zcat access.log.gz | parmap --pipe --block 20M grep -c ' 500 '\n" +
 			"    seq 1000000 | parmap --reuse --window 64 -k awk -W interactive '{print $1*2; fflush()}'",
 		Version:                   Version,
+		HideVersion:               true, // parmap's own --version, -V: -v is GNU parallel's
 		Flags:                     flags(),
 		HideHelpCommand:           true,
 		DisableSliceFlagSeparator: true,
@@ -112,6 +113,10 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				_, err := fmt.Fprintf(stdout, "parmap version %s\n", Version)
+				return err
+			}
 			if shell := c.String("completion"); shell != "" {
 				return writeCompletion(c.App, shell, stdout)
 			}

@@ -82,18 +82,31 @@ func parseDuration(flag, s string) (time.Duration, error) {
 	return d, nil
 }
 
-// jobsSpec is -j as given: a number of jobs, or a share of the CPUs.
+// jobsSpec is -j as given: a number of jobs, a share of the CPUs, or a
+// number more or fewer than the CPUs.
 type jobsSpec struct {
-	text    string
-	n       int
-	percent float64 // > 0 for N%
+	text     string
+	n        int
+	percent  float64 // > 0 for N%
+	relative bool    // +N or -N: n added to the CPUs
 }
 
-// parseJobs reads -j: N, N% of the usable CPUs, or 0 for no limit. A
-// number too large for an int is the largest int: it is a bound, and
-// config's jobs step clamps it to what the system can run.
+// parseJobs reads -j: N, N% of the usable CPUs, +N or -N (the CPUs plus or
+// minus N, as GNU parallel), or 0 for no limit. A number too large for an
+// int is the largest int: it is a bound, and config's jobs step clamps it
+// to what the system can run.
 func parseJobs(s string) (jobsSpec, error) {
-	bad := usagef("-j %q: give a number of jobs (4), a share of the CPUs (50%%), or 0 for no limit", s)
+	bad := usagef("-j %q: give a number of jobs (4), a share of the CPUs (50%%), a number more or fewer than the CPUs (+1, -1), or 0 for no limit", s)
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		n, err := strconv.Atoi(s[1:])
+		if err != nil || n < 0 || s[1] == '+' || s[1] == '-' {
+			return jobsSpec{}, bad
+		}
+		if s[0] == '-' {
+			n = -n
+		}
+		return jobsSpec{text: s, n: n, relative: true}, nil
+	}
 	if pct, ok := strings.CutSuffix(s, "%"); ok {
 		n, err := strconv.ParseFloat(pct, 64)
 		if err != nil || !(n > 0) || math.IsInf(n, 0) {
@@ -113,6 +126,12 @@ func parseJobs(s string) (jobsSpec, error) {
 
 // of is the number of jobs for cpus usable CPUs.
 func (j jobsSpec) of(cpus int) int {
+	if j.relative {
+		if j.n > math.MaxInt-cpus {
+			return math.MaxInt
+		}
+		return max(1, cpus+j.n)
+	}
 	if j.percent > 0 {
 		n := float64(cpus) * j.percent / 100
 		if n >= math.MaxInt {
@@ -136,9 +155,23 @@ func parseSuccessCodes(s string) (map[int]bool, error) {
 	return codes, nil
 }
 
-// parseHalt reads --halt.
+// haltNumbers are the policies GNU parallel's older --halt numbers stand
+// for (--halt-on-error 1).
+var haltNumbers = map[string]string{
+	"0": "never", "1": "soon,fail=1", "2": "now,fail=1",
+	"-1": "soon,success=1", "-2": "now,success=1",
+}
+
+// parseHalt reads --halt (and GNU's --halt-on-error): a policy, one of
+// GNU's older numbers, or N% for soon,fail=N%.
 func parseHalt(s string) (exchange.Halt, error) {
-	h, err := exchange.ParseHalt(s)
+	policy := s
+	if p, ok := haltNumbers[s]; ok {
+		policy = p
+	} else if pct, ok := strings.CutSuffix(s, "%"); ok && pct != "" && strings.Trim(pct, "0123456789") == "" {
+		policy = "soon,fail=" + s
+	}
+	h, err := exchange.ParseHalt(policy)
 	if err != nil {
 		return h, usagef("--halt %q: give never, or now|soon,fail|success|done=N (N a count or a percentage like 10%%)", s)
 	}

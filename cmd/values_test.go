@@ -3,6 +3,8 @@ package cmd
 import (
 	"math"
 	"testing"
+
+	"github.com/parmap/parmap/exchange"
 )
 
 // -j takes any whole number: one too large for an int is a bound like any
@@ -23,8 +25,16 @@ func TestParseJobs(t *testing.T) {
 		{text: "9223372036854775807", want: math.MaxInt},
 		{text: "99999999999999999999999", want: math.MaxInt},
 		{text: "1e30%", cpus: 2, want: math.MaxInt},
-		{text: "-1", bad: true},
+		{text: "+1", cpus: 2, want: 3},
+		{text: "+0", cpus: 2, want: 2},
+		{text: "-1", cpus: 2, want: 1},
+		{text: "-5", cpus: 2, want: 1},
+		{text: "+9223372036854775807", cpus: 2, want: math.MaxInt},
 		{text: "-99999999999999999999999", bad: true},
+		{text: "+", bad: true},
+		{text: "+-1", bad: true},
+		{text: "--1", bad: true},
+		{text: "+x", bad: true},
 		{text: "x", bad: true},
 		{text: "0%", bad: true},
 		{text: "NaN%", bad: true},
@@ -47,5 +57,30 @@ func TestMaxJobs(t *testing.T) {
 	n, from := maxJobs()
 	if n < 1 || n > pidMaxLimit || from == "" {
 		t.Errorf("maxJobs = %d, %q", n, from)
+	}
+}
+
+// GNU parallel's older --halt numbers and a bare N% stand for the policies
+// its manual gives them.
+func TestParseHaltGNU(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"0", "never"},
+		{"1", "soon,fail=1"},
+		{"2", "now,fail=1"},
+		{"-1", "soon,success=1"},
+		{"-2", "now,success=1"},
+		{"20%", "soon,fail=20%"},
+		{"now,done=3", "now,done=3"},
+	} {
+		got, err := parseHalt(tc.text)
+		want, werr := exchange.ParseHalt(tc.want)
+		if err != nil || werr != nil || got != want {
+			t.Errorf("--halt %s = %+v, %v; want %+v (%s)", tc.text, got, err, want, tc.want)
+		}
+	}
+	for _, bad := range []string{"3", "%", "x%", "soon"} {
+		if _, err := parseHalt(bad); err == nil {
+			t.Errorf("--halt %s: no error", bad)
+		}
 	}
 }

@@ -37,6 +37,10 @@ type Config struct {
 	Jobs int
 	// DryRun expands every command and prints it instead of running it.
 	DryRun bool
+	// Verbose writes each job's command line to stdout before its output,
+	// tagged as its output is (GNU parallel's -v); Trace writes it to
+	// stderr as the job starts (-t). Neither applies with Reuse.
+	Verbose, Trace bool
 	// Success lists the exit values that count as success; nil means 0.
 	Success map[int]bool
 	// KillAfter is how long a stopped job gets before SIGKILL (a timeout,

@@ -214,6 +214,9 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		return channel.Spec{}, err
 	}
 	j.cmd, j.slot = cmd, slot
+	if r.cfg.Trace {
+		r.out.Message(cmd.Line)
+	}
 	if r.cfg.DryRun {
 		return channel.Spec{}, nil
 	}
@@ -227,6 +230,10 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	}
 	if err := j.wireOutput(&spec, slot); err != nil {
 		return channel.Spec{}, err
+	}
+	if r.cfg.Verbose && j.out.form != captured {
+		// Output passed on as it comes: the command line goes first, now.
+		r.wrote(j, r.out.Stdout(verboseLine(r.tag(j, slot), cmd.Line)))
 	}
 	if r.cfg.Slurm != nil {
 		// Once the output is wired: srun's chatter is taken out of the

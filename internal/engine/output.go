@@ -285,11 +285,17 @@ func (r *run) emit(j *job) {
 	case jsonLine:
 		r.wrote(j, r.out.Stdout(o.json))
 	case captured, held:
+		if r.cfg.Verbose {
+			r.wrote(j, r.out.Stdout(verboseLine(o.tag, j.cmd.Line)))
+		}
 		r.wrote(j, r.out.WriteCaptured(o.tag, o.pair.Stdout, o.pair.Stderr))
 		if o.form == held {
 			r.captures.Release(o.pair)
 		}
 	case buffered:
+		if r.cfg.Verbose {
+			r.wrote(j, r.out.Stdout(verboseLine(o.tag, j.cmd.Line)))
+		}
 		r.wrote(j, r.out.WriteJob(o.tag, o.stdout, o.stderr))
 		// Before the spill file gives space back: see pmap.Pair.Short.
 		r.captures.CheckSpace()
@@ -297,4 +303,13 @@ func (r *run) emit(j *job) {
 		o.stderr.Release()
 	}
 	*o = output{}
+}
+
+// verboseLine is the line Verbose writes before a job's output: its
+// command line, tagged as its output lines are.
+func verboseLine(tag, line string) []byte {
+	if tag != "" {
+		return []byte(tag + "\t" + line + "\n")
+	}
+	return []byte(line + "\n")
 }
