@@ -218,6 +218,7 @@ func (b *builder) records() error {
 func (b *builder) template() error {
 	c := b.c
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
+	topt.Context = c.Bool("xargs") // GNU's context replace
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {
 			return usagef("%s", wordError(err))
