@@ -296,9 +296,14 @@ func (b *builder) structured() error {
 // joblog reads --joblog and --resume.
 func (b *builder) joblog() error {
 	cfg := b.cfg
-	cfg.Joblog, cfg.Resume = b.c.String("joblog"), b.c.Bool("resume")
+	cfg.Joblog, cfg.ResumeFailed = b.c.String("joblog"), b.c.Bool("resume-failed")
+	cfg.Resume = b.c.Bool("resume") || cfg.ResumeFailed
+	opt := "--resume"
+	if cfg.ResumeFailed {
+		opt = "--resume-failed"
+	}
 	if cfg.Resume && cfg.Joblog == "" {
-		return usagef("--resume needs --joblog FILE: the log says which jobs already succeeded")
+		return usagef("%s needs --joblog FILE: the log says which jobs already ran", opt)
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ type run struct {
 	make    *makeJobs
 	remote  *remote         // -S; nil without it
 	log     *joblog.Log     // nil without a job log
-	skip    map[string]bool // Resume: command lines that already succeeded
+	skip    map[string]bool // Resume: command lines logged (that succeeded, with ResumeFailed)
 	dir     *results.Dir    // nil without --results
 	lost    lostJobs        // the jobs that lost output, for Summary.Lost
 	guard   *guard.Guard    // Config.Guard, when jobs run here; nil otherwise
@@ -204,10 +204,14 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 			return r, err
 		}
 		r.closers = append(r.closers, func() { r.log.Close() })
-		if cfg.Resume {
-			if r.skip, err = joblog.Succeeded(cfg.Joblog, cfg.Success); err != nil {
-				return r, &JoblogError{Path: cfg.Joblog, Err: err}
-			}
+		switch {
+		case cfg.ResumeFailed:
+			r.skip, err = joblog.Succeeded(cfg.Joblog, cfg.Success)
+		case cfg.Resume:
+			r.skip, err = joblog.Logged(cfg.Joblog)
+		}
+		if err != nil {
+			return r, &JoblogError{Path: cfg.Joblog, Err: err}
 		}
 	}
 	r.openGuard()

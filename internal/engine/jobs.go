@@ -159,8 +159,8 @@ func (r *run) readBlocks(ctx context.Context, tasks chan<- exchange.Task, readEr
 	}
 }
 
-// succeeded reports whether Resume finds the record's command line logged
-// as succeeded. The line is expanded for slot 1: a template using {%}
+// succeeded reports whether Resume finds the record's command line in the
+// job log (logged at all; logged as succeeded, with ResumeFailed). The line is expanded for slot 1: a template using {%}
 // cannot be matched across runs.
 func (r *run) succeeded(rec *records.Record) bool {
 	if r.cfg.Reuse != nil {

@@ -287,6 +287,24 @@ func TestSucceeded(t *testing.T) {
 	if err != nil || len(missing) != 0 {
 		t.Errorf("Succeeded(missing file) = %v, %v; want an empty set", missing, err)
 	}
+
+	// Logged: every command with a line that parses, whatever its exit.
+	all, err := Logged(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"ok", "exit 1", "killed", "signal only", "fails then works", "works then fails", "multi\nline\twith tab"}
+	for _, c := range want {
+		if !all[c] {
+			t.Errorf("Logged lacks %q", c)
+		}
+	}
+	if len(all) != len(want) {
+		t.Errorf("Logged = %v, want %q", all, want)
+	}
+	if _, err := Logged(filepath.Join("testdata", "..", "joblog.go")); !errors.Is(err, ErrNotJobLog) {
+		t.Errorf("Logged(not a job log) = %v, want ErrNotJobLog", err)
+	}
 }
 
 func TestWriteConcurrent(t *testing.T) {
