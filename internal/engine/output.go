@@ -269,6 +269,11 @@ func (r *run) logJob(j *job, res channel.Result) {
 	if res.Signal != 0 {
 		e.Exitval = 0 // as GNU parallel logs a job killed by a signal
 	}
+	if res.TimedOut && e.Exitval == 0 {
+		// GNU parallel: -1 for a job stopped by --timeout, unless it exited
+		// with a status of its own; Signal stays the one it died of.
+		e.Exitval = -1
+	}
 	if err := r.log.Write(e); err != nil {
 		r.notify(Notice{Kind: JoblogFailed, Seq: j.rec.Seq, Err: err})
 	}
