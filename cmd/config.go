@@ -13,6 +13,7 @@ import (
 
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/engine"
+	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/template"
@@ -302,8 +303,11 @@ func (b *builder) joblog() error {
 	if cfg.ResumeFailed {
 		opt = "--resume-failed"
 	}
-	if cfg.Resume && cfg.Joblog == "" {
+	switch {
+	case cfg.Resume && cfg.Joblog == "":
 		return usagef("%s needs --joblog FILE: the log says which jobs already ran", opt)
+	case cfg.Resume && cfg.Joblog == joblog.Stdout:
+		return usagef("%s cannot read --joblog -: a log written to standard output cannot be resumed from; give a file", opt)
 	}
 	return nil
 }

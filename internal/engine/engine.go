@@ -147,6 +147,10 @@ func Run(ctx context.Context, cfg *Config, st Streams) Summary {
 	defer cancel()
 	// A failed write to stdout stops the run: its output has nowhere to go.
 	r.out = pmap.NewOutput(st.Stdout, st.Stderr, func(error) { cancel() })
+	if cfg.Joblog == joblog.Stdout && !cfg.DryRun {
+		// Between the jobs' outputs; a failed write is the output's error.
+		r.log, _ = joblog.NewStream("standard output", r.out.Stdout)
+	}
 	r.bar = progress.New(st.Stderr, cfg.Progress)
 	var sum Summary
 	if cfg.Reuse != nil {
@@ -197,7 +201,7 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		}
 		r.closers = append(r.closers, r.remote.close)
 	}
-	if cfg.Joblog != "" && !cfg.DryRun {
+	if cfg.Joblog != "" && cfg.Joblog != joblog.Stdout && !cfg.DryRun {
 		// The log first: once its lock is held, no other run (nor the
 		// guard of a killed one) changes what it says.
 		if r.log, err = r.openLog(ctx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -369,5 +370,41 @@ func TestWriteConcurrent(t *testing.T) {
 	}
 	if len(ok) != writers*each/2 {
 		t.Errorf("%d succeeded, want %d", len(ok), writers*each/2)
+	}
+}
+
+// A stream log hands the header and each line, whole, to its writer, holds
+// no lock, and reports a refused line as an error naming it.
+func TestStream(t *testing.T) {
+	var got []string
+	fail := false
+	l, err := NewStream("standard output", func(b []byte) error {
+		if fail {
+			return errors.New("no space left on device")
+		}
+		got = append(got, string(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Stream() || l.Lock() != nil {
+		t.Errorf("Stream() = %v, Lock() = %v; want true, nil", l.Stream(), l.Lock())
+	}
+	e := Entry{Seq: 1, Command: "echo hi"}
+	if err := l.Write(e); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{Header + "\n", Format(e)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lines %q, want %q", got, want)
+	}
+	fail = true
+	if err := l.Write(e); err == nil || err.Error() != "write standard output: no space left on device" {
+		t.Errorf("refused line: %v", err)
+	}
+	l.Close()
+	if err := l.Write(e); err == nil {
+		t.Error("Write after Close succeeded")
 	}
 }
