@@ -14,6 +14,7 @@ import (
 
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/engine"
+	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/template"
@@ -236,6 +237,7 @@ func (b *builder) records() error {
 func (b *builder) template() error {
 	c := b.c
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
+	topt.Context = c.Bool("xargs") // GNU's context replace
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {
 			return usagef("%s", wordError(err))
@@ -324,9 +326,17 @@ func (b *builder) structured() error {
 // joblog reads --joblog and --resume.
 func (b *builder) joblog() error {
 	cfg := b.cfg
-	cfg.Joblog, cfg.Resume = b.c.String("joblog"), b.c.Bool("resume")
-	if cfg.Resume && cfg.Joblog == "" {
-		return usagef("--resume needs --joblog FILE: the log says which jobs already succeeded")
+	cfg.Joblog, cfg.ResumeFailed = b.c.String("joblog"), b.c.Bool("resume-failed")
+	cfg.Resume = b.c.Bool("resume") || cfg.ResumeFailed
+	opt := "--resume"
+	if cfg.ResumeFailed {
+		opt = "--resume-failed"
+	}
+	switch {
+	case cfg.Resume && cfg.Joblog == "":
+		return usagef("%s needs --joblog FILE: the log says which jobs already ran", opt)
+	case cfg.Resume && cfg.Joblog == joblog.Stdout:
+		return usagef("%s cannot read --joblog -: a log written to standard output cannot be resumed from; give a file", opt)
 	}
 	return nil
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // TestResumeAfterKills stops a 200-job run with a signal at random moments,
-// resumes it each time with --resume, and checks that in the end every job
+// resumes it each time with --resume-failed (a job interrupted by SIGINT is
+// logged with its signal, which --resume would count as done), and checks that in the end every job
 // completed, the job log has exactly one success per job, and no line of
 // it is torn.
 func TestResumeAfterKills(t *testing.T) {
@@ -40,7 +41,7 @@ func resumeAfterKills(t *testing.T, sig syscall.Signal) {
 	for run := 0; ; run++ {
 		a := args
 		if run > 0 {
-			a = append([]string{"--resume"}, args...)
+			a = append([]string{"--resume-failed"}, args...)
 		}
 		c := exec.Command(bin, a...)
 		if err := c.Start(); err != nil {

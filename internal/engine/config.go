@@ -67,10 +67,13 @@ type Config struct {
 	// saved. JSON prints one JSON line per job instead of its output.
 	Results string
 	JSON    bool
-	// Joblog, when set, is the job log; Resume skips the jobs it shows
-	// succeeded and appends to it.
-	Joblog string
-	Resume bool
+	// Joblog, when set, is the job log; Resume skips every job whose command
+	// it shows, whatever its exit (GNU parallel's --resume), and appends to
+	// it; with ResumeFailed too, only the jobs it shows succeeded
+	// (--resume-failed: the failed ones run again).
+	Joblog       string
+	Resume       bool
+	ResumeFailed bool
 	// TmpDir is where output is captured and spilled ("" for $TMPDIR).
 	TmpDir string
 	// Progress is how progress is shown on the run's stderr.

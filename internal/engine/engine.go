@@ -119,7 +119,7 @@ type run struct {
 	make    *makeJobs
 	remote  *remote         // -S; nil without it
 	log     *joblog.Log     // nil without a job log
-	skip    map[string]bool // Resume: command lines that already succeeded
+	skip    map[string]bool // Resume: command lines logged (that succeeded, with ResumeFailed)
 	dir     *results.Dir    // nil without --results
 	lost    lostJobs        // the jobs that lost output, for Summary.Lost
 	guard   *guard.Guard    // Config.Guard, when jobs run here; nil otherwise
@@ -147,6 +147,10 @@ func Run(ctx context.Context, cfg *Config, st Streams) Summary {
 	defer cancel()
 	// A failed write to stdout stops the run: its output has nowhere to go.
 	r.out = pmap.NewOutput(st.Stdout, st.Stderr, func(error) { cancel() })
+	if cfg.Joblog == joblog.Stdout && !cfg.DryRun {
+		// Between the jobs' outputs; a failed write is the output's error.
+		r.log, _ = joblog.NewStream("standard output", r.out.Stdout)
+	}
 	r.bar = progress.New(st.Stderr, cfg.Progress)
 	var sum Summary
 	if cfg.Reuse != nil {
@@ -197,17 +201,21 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		}
 		r.closers = append(r.closers, r.remote.close)
 	}
-	if cfg.Joblog != "" && !cfg.DryRun {
+	if cfg.Joblog != "" && cfg.Joblog != joblog.Stdout && !cfg.DryRun {
 		// The log first: once its lock is held, no other run (nor the
 		// guard of a killed one) changes what it says.
 		if r.log, err = r.openLog(ctx); err != nil {
 			return r, err
 		}
 		r.closers = append(r.closers, func() { r.log.Close() })
-		if cfg.Resume {
-			if r.skip, err = joblog.Succeeded(cfg.Joblog, cfg.Success); err != nil {
-				return r, &JoblogError{Path: cfg.Joblog, Err: err}
-			}
+		switch {
+		case cfg.ResumeFailed:
+			r.skip, err = joblog.Succeeded(cfg.Joblog, cfg.Success)
+		case cfg.Resume:
+			r.skip, err = joblog.Logged(cfg.Joblog)
+		}
+		if err != nil {
+			return r, &JoblogError{Path: cfg.Joblog, Err: err}
 		}
 	}
 	r.openGuard()

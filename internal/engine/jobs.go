@@ -12,6 +12,7 @@ import (
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/guard"
+	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/slurm"
 	"github.com/parmap/parmap/internal/template"
@@ -37,6 +38,9 @@ type job struct {
 	// what feed writes from, once the job has ended.
 	feed    func(w *os.File) (int64, error)
 	release func()
+	// logged is its job log line when the log is on standard output,
+	// written after its output.
+	logged *joblog.Entry
 }
 
 // runJobs runs a process per record (or block).
@@ -159,8 +163,8 @@ func (r *run) readBlocks(ctx context.Context, tasks chan<- exchange.Task, readEr
 	}
 }
 
-// succeeded reports whether Resume finds the record's command line logged
-// as succeeded. The line is expanded for slot 1: a template using {%}
+// succeeded reports whether Resume finds the record's command line in the
+// job log (logged at all; logged as succeeded, with ResumeFailed). The line is expanded for slot 1: a template using {%}
 // cannot be matched across runs.
 func (r *run) succeeded(rec *records.Record) bool {
 	if r.cfg.Reuse != nil {

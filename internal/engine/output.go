@@ -246,7 +246,8 @@ func (r *run) record(j *job, res channel.Result) bool {
 }
 
 // logJob appends the job's line to the job log. Receive is the bytes the
-// job wrote, when they were captured.
+// job wrote, when they were captured. A log on standard output gets the
+// line after the job's output instead (emit), as GNU parallel writes it.
 func (r *run) logJob(j *job, res channel.Result) {
 	var received int64
 	if j.out.form == captured {
@@ -268,6 +269,15 @@ func (r *run) logJob(j *job, res channel.Result) {
 	}
 	if res.Signal != 0 {
 		e.Exitval = 0 // as GNU parallel logs a job killed by a signal
+	}
+	if res.TimedOut && e.Exitval == 0 {
+		// GNU parallel: -1 for a job stopped by --timeout, unless it exited
+		// with a status of its own; Signal stays the one it died of.
+		e.Exitval = -1
+	}
+	if r.log.Stream() {
+		j.logged = &e
+		return
 	}
 	if err := r.log.Write(e); err != nil {
 		r.notify(Notice{Kind: JoblogFailed, Seq: j.rec.Seq, Err: err})
@@ -303,6 +313,10 @@ func (r *run) emit(j *job) {
 		o.stderr.Release()
 	}
 	*o = output{}
+	if j.logged != nil {
+		r.log.Write(*j.logged) // on standard output: its error is the output's
+		j.logged = nil
+	}
 }
 
 // verboseLine is the line Verbose writes before a job's output: its

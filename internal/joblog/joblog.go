@@ -170,7 +170,7 @@ func parseSeconds(s string) (int64, error) {
 // Succeeded reads the job log at path and returns the set of Command values
 // logged as succeeded: with Signal 0 and an Exitval in success (nil means 0
 // alone, as for channel.Result.Failed; --success-codes). These are the jobs
-// --resume skips.
+// --resume-failed skips.
 //
 // A command counts as succeeded if any of its lines says so, even when a later
 // line of the same command failed: the command was done once, which is what
@@ -182,6 +182,22 @@ func parseSeconds(s string) (int64, error) {
 // missing or empty file gives an empty set. A file whose first line is not
 // Header is an error wrapping ErrNotJobLog.
 func Succeeded(path string, success map[int]bool) (map[string]bool, error) {
+	return commands(path, func(e Entry) bool {
+		return e.Signal == 0 && (success == nil && e.Exitval == 0 || success[e.Exitval])
+	})
+}
+
+// Logged reads the job log at path and returns the set of every Command
+// value logged, whatever its exit value or signal: the jobs --resume skips
+// (GNU parallel's meaning). Lines that do not parse, a missing file and a
+// file that is not a job log are as for Succeeded.
+func Logged(path string) (map[string]bool, error) {
+	return commands(path, func(Entry) bool { return true })
+}
+
+// commands returns the Command values of the lines of the job log at path
+// that parse and that keep accepts.
+func commands(path string, keep func(Entry) bool) (map[string]bool, error) {
 	ok := map[string]bool{}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -211,8 +227,7 @@ func Succeeded(path string, success map[int]bool) (map[string]bool, error) {
 			first = false
 			continue
 		}
-		e, perr := Parse(line)
-		if perr == nil && e.Signal == 0 && (success == nil && e.Exitval == 0 || success[e.Exitval]) {
+		if e, perr := Parse(line); perr == nil && keep(e) {
 			ok[e.Command] = true
 		}
 	}

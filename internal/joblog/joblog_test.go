@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -287,6 +288,24 @@ func TestSucceeded(t *testing.T) {
 	if err != nil || len(missing) != 0 {
 		t.Errorf("Succeeded(missing file) = %v, %v; want an empty set", missing, err)
 	}
+
+	// Logged: every command with a line that parses, whatever its exit.
+	all, err := Logged(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"ok", "exit 1", "killed", "signal only", "fails then works", "works then fails", "multi\nline\twith tab"}
+	for _, c := range want {
+		if !all[c] {
+			t.Errorf("Logged lacks %q", c)
+		}
+	}
+	if len(all) != len(want) {
+		t.Errorf("Logged = %v, want %q", all, want)
+	}
+	if _, err := Logged(filepath.Join("testdata", "..", "joblog.go")); !errors.Is(err, ErrNotJobLog) {
+		t.Errorf("Logged(not a job log) = %v, want ErrNotJobLog", err)
+	}
 }
 
 func TestWriteConcurrent(t *testing.T) {
@@ -351,5 +370,41 @@ func TestWriteConcurrent(t *testing.T) {
 	}
 	if len(ok) != writers*each/2 {
 		t.Errorf("%d succeeded, want %d", len(ok), writers*each/2)
+	}
+}
+
+// A stream log hands the header and each line, whole, to its writer, holds
+// no lock, and reports a refused line as an error naming it.
+func TestStream(t *testing.T) {
+	var got []string
+	fail := false
+	l, err := NewStream("standard output", func(b []byte) error {
+		if fail {
+			return errors.New("no space left on device")
+		}
+		got = append(got, string(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Stream() || l.Lock() != nil {
+		t.Errorf("Stream() = %v, Lock() = %v; want true, nil", l.Stream(), l.Lock())
+	}
+	e := Entry{Seq: 1, Command: "echo hi"}
+	if err := l.Write(e); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{Header + "\n", Format(e)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lines %q, want %q", got, want)
+	}
+	fail = true
+	if err := l.Write(e); err == nil || err.Error() != "write standard output: no space left on device" {
+		t.Errorf("refused line: %v", err)
+	}
+	l.Close()
+	if err := l.Write(e); err == nil {
+		t.Error("Write after Close succeeded")
 	}
 }

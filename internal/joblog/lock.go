@@ -75,4 +75,8 @@ func flock(fd, how int) error {
 // Lock returns the file whose open file description holds the log's lock.
 // A process that is passed it (as a descriptor it inherits) holds the lock
 // as long as it keeps it open, even after this one has closed the log.
+// A stream (NewStream) has none: Lock returns nil.
 func (l *Log) Lock() *os.File { return l.f }
+
+// Stream reports whether l is a stream (NewStream), not a file.
+func (l *Log) Stream() bool { return l.sink != nil }

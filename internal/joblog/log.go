@@ -17,9 +17,10 @@ import (
 type Log struct {
 	name string
 
-	mu  sync.Mutex
-	f   *os.File
-	err error // sticky: set once a line was torn, so no later line joins it
+	mu   sync.Mutex
+	f    *os.File
+	sink func([]byte) error // NewStream: where lines go instead of f
+	err  error              // sticky: set once a line was torn, so no later line joins it
 }
 
 // Open opens the job log at path for appending, creating it if needed.
@@ -155,6 +156,12 @@ func (l *Log) Write(e Entry) error {
 
 // write appends b whole or not at all; l.mu is held or l not yet shared.
 func (l *Log) write(b []byte) error {
+	if l.sink != nil {
+		if err := l.sink(b); err != nil {
+			return &fs.PathError{Op: "write", Path: l.name, Err: unwrapPath(err)}
+		}
+		return nil
+	}
 	written := 0
 	for written < len(b) {
 		n, err := l.write1(b[written:])
@@ -224,6 +231,10 @@ func unwrapPath(err error) error {
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.f == nil { // a stream
+		l.err = fs.ErrClosed
+		return nil
+	}
 	unlock(l.f)
 	return l.f.Close()
 }
@@ -239,3 +250,16 @@ func (e *dirError) Error() string {
 }
 
 func (e *dirError) Unwrap() error { return e.err }
+
+// Stdout is the --joblog name that means standard output (GNU parallel).
+const Stdout = "-"
+
+// NewStream returns a Log that hands each line, whole, to write instead of
+// appending it to a file: a job log on standard output, between the jobs'
+// outputs. It writes Header first. It takes no lock (there is no file to
+// lock: Lock returns nil), cannot be resumed from, and a line write refused
+// is simply lost. name is what its errors call it.
+func NewStream(name string, write func([]byte) error) (*Log, error) {
+	l := &Log{name: name, sink: write}
+	return l, l.write([]byte(Header + "\n"))
+}

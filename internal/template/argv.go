@@ -50,21 +50,36 @@ func (w *word) whole() bool {
 }
 
 // expand appends the expansion of w to argv. Several Args become several words
-// when the word is a whole {}, and are joined by spaces inside a larger word.
-// used reports whether a replacement string took a value.
-func (w *word) expand(argv []string, rec *records.Record, slot int) (_ []string, used bool) {
+// when the word is a whole {}; inside a larger word they are joined by spaces,
+// or with ctx (-X) the word is repeated once for each of them. used reports
+// whether a replacement string took a value.
+func (w *word) expand(argv []string, rec *records.Record, slot int, ctx bool) (_ []string, used bool) {
 	if len(w.toks) == 0 {
 		return append(argv, w.text), false
 	}
 	if w.whole() {
 		return append(argv, rec.Args...), true
 	}
-	s, used := w.join(rec, slot)
+	if ctx && len(rec.Args) > 1 && w.uses() > 0 {
+		for i := range rec.Args {
+			var s string
+			s, used = w.join(rec, slot, rec.Args[i:i+1])
+			argv = append(argv, s)
+		}
+		return argv, used
+	}
+	s, used := w.join(rec, slot, rec.Args)
 	return append(argv, s), used
 }
 
-// join returns the word expanded to one string.
-func (w *word) join(rec *records.Record, slot int) (string, bool) {
+// contextual reports whether -X repeats w once for each Arg: it holds {}
+// (or its variants) among other text.
+func (w *word) contextual() bool {
+	return !w.whole() && w.uses() > 0
+}
+
+// join returns the word expanded to one string, {} taking args.
+func (w *word) join(rec *records.Record, slot int, args []string) (string, bool) {
 	var vals [4]string
 	vs := vals[:0]
 	n := len(w.lits[0])
@@ -73,7 +88,7 @@ func (w *word) join(rec *records.Record, slot int) (string, bool) {
 		t := &w.toks[i]
 		var v string
 		if t.src == srcArgs {
-			v, used = t.joinArgs(rec), true
+			v, used = t.joinArgs(args), true
 		} else {
 			var ok bool
 			v, ok = t.value(rec, slot)

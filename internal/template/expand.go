@@ -44,7 +44,7 @@ func (t *Template) expandArgv(rec *records.Record, slot int) Command {
 	used := false
 	for i := range t.words {
 		var u bool
-		argv, u = t.words[i].expand(argv, rec, slot)
+		argv, u = t.words[i].expand(argv, rec, slot, t.ctx)
 		used = used || u
 	}
 	if !used && !t.static {

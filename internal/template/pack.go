@@ -16,7 +16,8 @@ const headroom = 4096
 // Expand makes when a job carries many records (-X), the unit of ArgRoom.
 // Every place the template writes the record's arguments counts. In argv
 // mode a word of its own costs its bytes, its NUL and its pointer, and a
-// value inside a larger word its bytes and a space. As one shell line (shell
+// value inside a larger word its bytes and a space, or with Options.Context
+// (-X) a copy of that word of its own for each a. As one shell line (shell
 // mode, or line: the command goes to a remote shell as one line) it costs a
 // as quoted there and a space.
 func (t *Template) ArgCost(a string, line bool) int {
@@ -24,20 +25,31 @@ func (t *Template) ArgCost(a string, line bool) int {
 	case t.mode == ShellLine:
 		return t.line.argCost(a)
 	case line:
-		uses := 0
+		uses, cost := 0, 0
 		for i := range t.words {
-			uses += t.words[i].uses()
+			w := &t.words[i]
+			if t.ctx && w.contextual() { // a copy of the word of its own
+				cost += w.uses()*len(Quote(a)) + len(Quote(w.text)) + 1
+			} else {
+				uses += w.uses()
+			}
 		}
-		return max(uses, 1) * (len(Quote(a)) + 1)
+		if cost == 0 {
+			uses = max(uses, 1)
+		}
+		return cost + uses*(len(Quote(a))+1)
 	case t.mode == RecordIsCommand:
 		return len(a) + 1 + ptrSize
 	}
 	cost := 0
 	for i := range t.words {
 		w := &t.words[i]
-		if w.whole() {
+		switch {
+		case w.whole():
 			cost += len(a) + 1 + ptrSize
-		} else {
+		case t.ctx && w.contextual():
+			cost += w.ctxCost(a)
+		default:
 			cost += w.uses() * (len(a) + 1)
 		}
 	}
@@ -75,7 +87,7 @@ func (t *Template) ArgRoom(limit, env int, line bool) int {
 		for i := range t.words {
 			w := &t.words[i]
 			room -= len(w.text) + 1 + ptrSize
-			if !w.whole() && w.uses() > 0 {
+			if !w.whole() && w.uses() > 0 && !t.ctx { // with ctx, one copy per Arg
 				if r := MaxArg - len(w.text); one < 0 || r < one {
 					one = r
 				}
@@ -86,6 +98,25 @@ func (t *Template) ArgRoom(limit, env int, line bool) int {
 		room = min(room, one)
 	}
 	return max(room, 1)
+}
+
+// ctxCost is what one copy of a word that -X repeats for each Arg a costs:
+// its literal text, a for each {}, its NUL and its pointer. A {#} or {%} in
+// it is counted as 20 bytes, and a {n} or {name} (the job's first tuple's
+// field in every copy) as long as a: an estimate, which a first field much
+// longer than the others exceeds.
+func (w *word) ctxCost(a string) int {
+	cost := len(w.lits[0]) + 1 + ptrSize
+	for i := range w.toks {
+		switch w.toks[i].src {
+		case srcSeq, srcSlot:
+			cost += 20
+		default:
+			cost += len(a)
+		}
+		cost += len(w.lits[i+1])
+	}
+	return cost
 }
 
 // uses counts the replacement strings of w that take the record's Args.

@@ -32,19 +32,24 @@ func TestArgRoom(t *testing.T) {
 	for _, tt := range []struct {
 		words []string
 		line  bool
+		ctx   bool // -X's context replace
 	}{
-		{[]string{"echo"}, false},
-		{[]string{"echo", "{}"}, false},
-		{[]string{"echo", "a{}b", "{}"}, false},
-		{[]string{"echo", "{}", "{}", "{}", "x{}y{}z"}, false},
-		{[]string{"echo {} | cat"}, false},
-		{[]string{`echo "{}" '{}' x{}y "$(echo {})" | cat`}, false},
-		{[]string{"echo `echo {}` | cat"}, false},
-		{[]string{"echo"}, true},
-		{[]string{"echo", "a{}b", "{}"}, true},
-		{[]string{"echo {} | cat"}, true},
+		{[]string{"echo"}, false, false},
+		{[]string{"echo", "{}"}, false, false},
+		{[]string{"echo", "a{}b", "{}"}, false, false},
+		{[]string{"echo", "{}", "{}", "{}", "x{}y{}z"}, false, false},
+		{[]string{"echo {} | cat"}, false, false},
+		{[]string{`echo "{}" '{}' x{}y "$(echo {})" | cat`}, false, false},
+		{[]string{"echo `echo {}` | cat"}, false, false},
+		{[]string{"echo"}, true, false},
+		{[]string{"echo", "a{}b", "{}"}, true, false},
+		{[]string{"echo {} | cat"}, true, false},
+		{[]string{"echo", "a{}b", "{}"}, false, true},
+		{[]string{"echo", "{}", "x{}y{}z{#}"}, false, true},
+		{[]string{"echo", "a{}b", "{}"}, true, true},
+		{[]string{"echo", "x{}y{}z{#}"}, true, true},
 	} {
-		tm, err := Parse(tt.words, Options{})
+		tm, err := Parse(tt.words, Options{Context: tt.ctx})
 		if err != nil {
 			t.Fatal(err)
 		}

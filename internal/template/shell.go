@@ -71,7 +71,7 @@ func (st *shellToken) write(b []byte, rec *records.Record, slot int) (_ []byte, 
 			b = appendWord(b, t.apply(a), true)
 		}
 	case t.src == srcArgs:
-		b, err = st.encode(b, t.joinArgs(rec), rec)
+		b, err = st.encode(b, t.joinArgs(rec.Args), rec)
 	default:
 		v, ok := t.value(rec, slot)
 		if !ok {

@@ -34,6 +34,10 @@ type Options struct {
 	Replace    string // -I STR: this string replaces {} (only {}); "" means "{}"
 	Shell      string // the shell for command lines with shell syntax; "" means "/bin/sh"
 	ForceShell bool   // --shell given: run command lines under the shell even without shell syntax
+	// Context: a job carries many records (-X), and an argv word that holds {}
+	// among other text is repeated once for each of the record's Args (GNU
+	// parallel's context replace: a{}b gives a1b a2b a3b, not a1 2 3b).
+	Context bool
 }
 
 // Mode is how a template runs its commands.
@@ -66,6 +70,7 @@ type Template struct {
 	mode   Mode
 	shell  string
 	force  bool
+	ctx    bool // Options.Context
 	static bool // has a replacement string other than {name}
 
 	words []word    // Argv
@@ -101,7 +106,7 @@ func newMatcher(opt Options) matcher {
 // Parse reads a command template: words as given on the command line (see the
 // package comment for what 0, 1 and more words mean).
 func Parse(words []string, opt Options) (*Template, error) {
-	t := &Template{shell: opt.Shell, force: opt.ForceShell}
+	t := &Template{shell: opt.Shell, force: opt.ForceShell, ctx: opt.Context}
 	if t.shell == "" {
 		t.shell = "/bin/sh"
 	}

@@ -18,6 +18,6 @@ func (t *Text) Expand(rec *records.Record, slot int) string {
 	if len(t.w.toks) == 0 {
 		return t.w.text
 	}
-	s, _ := t.w.join(rec, slot)
+	s, _ := t.w.join(rec, slot, rec.Args)
 	return s
 }

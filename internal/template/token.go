@@ -174,21 +174,21 @@ func index(names []string, name string) int {
 	return -1
 }
 
-// joinArgs returns the record's Args transformed by t and joined by single spaces.
-func (t *token) joinArgs(rec *records.Record) string {
-	switch len(rec.Args) {
+// joinArgs returns args (a record's Args) transformed by t and joined by single spaces.
+func (t *token) joinArgs(args []string) string {
+	switch len(args) {
 	case 0:
 		return ""
 	case 1:
-		return t.apply(rec.Args[0])
+		return t.apply(args[0])
 	}
-	n := len(rec.Args) - 1
-	for _, a := range rec.Args {
+	n := len(args) - 1
+	for _, a := range args {
 		n += len(a)
 	}
 	var b strings.Builder
 	b.Grow(n)
-	for i, a := range rec.Args {
+	for i, a := range args {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
