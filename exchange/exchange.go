@@ -165,6 +165,7 @@ type Exchange struct {
 
 	delayMu   sync.Mutex // serialises starts under Delay
 	lastStart time.Time
+	turns     turns // the order of starts under Delay
 
 	hosts *hostRotation // with Options.Hosts
 }
@@ -174,6 +175,7 @@ func New(opt Options) *Exchange {
 	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{}),
 		ended: make(chan struct{})}
 	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
+	x.turns.cond.L = &x.turns.mu
 	if len(opt.Hosts) > 0 {
 		x.hosts = newHostRotation(opt.Hosts)
 		x.opt.Jobs = x.hosts.slots()
@@ -290,18 +292,13 @@ func (x *Exchange) runSlot(slot int) {
 		return
 	}
 	for {
-		var t Task
-		select {
-		case <-x.quit:
+		t, tk, ok := x.take()
+		if !ok {
 			return
-		case next, ok := <-x.tasks:
-			if !ok {
-				return
-			}
-			t = next
 		}
 		select {
 		case <-x.quit:
+			x.turns.pass(tk)
 			x.done(t, slot, channel.Result{Err: ErrNotStarted}) // a stop came while the task was taken
 			return
 		default:
@@ -309,16 +306,40 @@ func (x *Exchange) runSlot(slot int) {
 		x.mu.Lock()
 		x.idle--
 		x.mu.Unlock()
-		x.run(t, slot, x.done)
+		x.run(t, slot, x.done, tk)
 		x.mu.Lock()
 		x.idle++
 		x.mu.Unlock()
 	}
 }
 
+// take takes the next task from the queue, with its ticket under Delay; ok
+// is false once the queue has ended or the run starts no more jobs.
+func (x *Exchange) take() (t Task, tk *ticket, ok bool) {
+	if x.opt.Delay > 0 && !x.opt.DryRun {
+		x.turns.take.Lock()
+		defer x.turns.take.Unlock()
+	}
+	select {
+	case <-x.quit:
+		return nil, nil, false
+	case t, ok = <-x.tasks:
+		if !ok {
+			return nil, nil, false
+		}
+	}
+	if x.opt.Delay > 0 && !x.opt.DryRun {
+		tk = x.turns.issue()
+	}
+	return t, tk, true
+}
+
 // run runs one task in slot, again under Retries while it fails, and hands
-// the last run's result to done.
-func (x *Exchange) run(t Task, slot int, done Done) {
+// the last run's result to done. Under Delay, tk is the task's place in the
+// order of starts: it waits for its turn before anything else.
+func (x *Exchange) run(t Task, slot int, done Done, tk *ticket) {
+	x.turns.await(tk)
+	defer x.turns.pass(tk) // when it never started
 	var res channel.Result
 	if x.opt.Tokens != nil && !x.opt.DryRun {
 		release, err := x.opt.Tokens.Acquire(x.quitCtx)
@@ -341,7 +362,7 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		r := x.attempt(t, slot)
+		r := x.attempt(t, slot, tk)
 		if r.Err == ErrNotStarted {
 			if attempt == 0 {
 				done(t, slot, r) // it never ran, and is not counted
@@ -404,7 +425,7 @@ func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
 // attempt runs the task once. A Spec that fails for want of a resource (a
 // capture file, out of descriptors) is made again once a running job has
 // ended, as a process that cannot start is (spawn).
-func (x *Exchange) attempt(t Task, slot int) channel.Result {
+func (x *Exchange) attempt(t Task, slot int, tk *ticket) channel.Result {
 	for {
 		ends := x.ends.Load()
 		spec, err := t.Spec(slot)
@@ -412,7 +433,7 @@ func (x *Exchange) attempt(t Task, slot int) channel.Result {
 		case err == nil && x.opt.DryRun:
 			return channel.Result{}
 		case err == nil:
-			return x.start(t, spec, slot)
+			return x.start(t, spec, slot, tk)
 		}
 		if _, ok := channel.Resource(err); ok && !x.opt.DryRun {
 			x.mu.Lock()
