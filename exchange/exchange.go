@@ -78,7 +78,10 @@ type Options struct {
 	// Delay is the least time between two job starts.
 	Delay time.Duration
 	// Halt stops the run early when enough jobs failed or succeeded.
-	Halt Halt
+	// Halted, when set, is told the job that triggered it, once Done has
+	// returned for it.
+	Halt   Halt
+	Halted func(HaltEvent)
 	// Hosts, when set, spreads the slots over hosts: host i has
 	// Hosts[i] slots, numbered after those of the hosts before it, and Jobs
 	// is their sum. A run whose result HostFailed reports as the host's
@@ -124,7 +127,7 @@ type Summary struct {
 	// Canceled is true when the context stopped the run.
 	Canceled bool
 	// Halted is true when the Halt policy stopped the run; HaltExit is the
-	// exit value of the job that triggered it.
+	// exit status it calls for (Halt.Exit; Exchange.Halt's exit).
 	Halted   bool
 	HaltExit int
 	// HostsDown is true when every host was taken out of rotation.
@@ -150,6 +153,7 @@ type Exchange struct {
 	lingering []int                  // process groups left by finished jobs
 	doneCount int64
 	failed    int64
+	total     int64          // SetTotal; 0 while not known
 	slots     int            // slot goroutines started
 	idle      int            // of those, how many wait for a task
 	limit     int            // slots at most and jobs at once: Jobs, lowered when resources run out
@@ -189,30 +193,6 @@ func (x *Exchange) Quit() <-chan struct{} { return x.quit }
 
 // Drain starts no more tasks; running ones go on to their end.
 func (x *Exchange) Drain() { x.closeQuit() }
-
-// Halt stops the run as a triggered halt policy does, for callers that count
-// finished work themselves (reused workers count records, not processes):
-// no more tasks start, and with now, running ones are stopped (SIGTERM, then
-// SIGKILL after KillAfter). The Summary reports Halted and exit as HaltExit.
-// Only the first call counts.
-func (x *Exchange) Halt(now bool, exit int) {
-	x.mu.Lock()
-	first := !x.halted
-	if first {
-		x.halted, x.haltExit = true, exit
-	}
-	x.mu.Unlock()
-	if !first {
-		return
-	}
-	x.closeQuit()
-	if now {
-		select {
-		case x.haltNow <- struct{}{}:
-		default:
-		}
-	}
-}
 
 // Run takes tasks until the channel is closed, a signal or ctx stops it, and
 // returns once every job it started has finished and Done has returned for it.
@@ -385,41 +365,6 @@ func (x *Exchange) run(t Task, slot int, done Done, tk *ticket) {
 		}
 	}
 	x.finish(t, slot, res, done)
-}
-
-// finish counts a finished task, checks the halt policy and hands the task
-// to done.
-func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
-	failed := res.Failed(x.opt.Success) && !x.opt.DryRun
-	x.mu.Lock()
-	x.doneCount++
-	if failed {
-		x.failed++
-	}
-	halt := !x.halted && x.opt.Halt.Triggered(x.doneCount, x.failed)
-	if halt {
-		x.halted, x.haltExit = true, res.Exit
-	}
-	x.finishing++
-	x.mu.Unlock()
-	defer func() {
-		// What done freed (held output files) may be what a job
-		// waiting to start lacks.
-		x.mu.Lock()
-		x.finishing--
-		x.jobEnded()
-		x.mu.Unlock()
-	}()
-	if halt {
-		x.closeQuit()
-		if x.opt.Halt.When == HaltNow {
-			select {
-			case x.haltNow <- struct{}{}:
-			default:
-			}
-		}
-	}
-	done(t, slot, res)
 }
 
 // attempt runs the task once. A Spec that fails for want of a resource (a
