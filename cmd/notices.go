@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/exchange"
 
 	"github.com/parmap/parmap/internal/engine"
 	"github.com/parmap/parmap/internal/results"
@@ -16,7 +17,7 @@ func wordNotice(n engine.Notice) string {
 	var s string
 	switch n.Kind {
 	case engine.JobError:
-		s = fmt.Sprintf("job %d: %s", n.Seq, wordError(n.Err))
+		s = fmt.Sprintf("job %d%s: %s", n.Seq, wordCommand(n.Command), wordError(n.Err))
 	case engine.JobOutputLost:
 		s = fmt.Sprintf("job %d: %s", n.Seq, wordOutputLost(n.Err))
 	case engine.JobResultsFailed:
@@ -27,7 +28,9 @@ func wordNotice(n engine.Notice) string {
 			s = fmt.Sprintf("job %d: --json: %s", n.Seq, wordError(n.Err))
 		}
 	case engine.JobTimedOut:
-		s = fmt.Sprintf("job %d: stopped after --timeout %v (%v)", n.Seq, n.Timeout, n.Signal)
+		s = fmt.Sprintf("job %d%s: stopped after --timeout %v (%v)", n.Seq, wordCommand(n.Command), n.Timeout, n.Signal)
+	case engine.JobHalted:
+		s = wordHalted(n)
 	case engine.JoblogFailed:
 		s = wordJoblogFailed(n.Seq, n.Err)
 	case engine.JoblogWaiting:
@@ -60,4 +63,50 @@ func wordShortage(err error) string {
 		what = "memory"
 	}
 	return fmt.Sprintf("%s (%v)", what, errno)
+}
+
+// maxCommandWords is how much of a job's command line a message shows.
+const maxCommandWords = 60
+
+// wordCommand is a job's command line as a message shows it after the job's
+// number: " (sleep 3)", on one line and clipped; "" when there is none.
+func wordCommand(line string) string {
+	line = oneLine(line)
+	if line == "" {
+		return ""
+	}
+	if r := []rune(line); len(r) > maxCommandWords {
+		line = string(r[:maxCommandWords-1]) + "…"
+	}
+	return " (" + line + ")"
+}
+
+// wordHalted says which job triggered the halt policy, why, and what the
+// run does now, as GNU parallel's "This job failed:" and "Starting no more
+// jobs" do.
+func wordHalted(n engine.Notice) string {
+	res := channel.Result{Exit: n.Exit, Signal: n.Signal, Err: n.Err}
+	counted, what := n.Failed, "failed"
+	switch n.Halt.On {
+	case exchange.HaltOnSuccess:
+		counted, what = n.Done-n.Failed, "succeeded"
+	case exchange.HaltOnDone:
+		counted, what = n.Done, "finished"
+	}
+	count := fmt.Sprintf("%d jobs %s", counted, what)
+	switch {
+	case n.Total > 0:
+		count = fmt.Sprintf("%d of %d jobs %s", counted, n.Total, what)
+	case counted == 1:
+		count = "1 job " + what
+	}
+	then := "starting no more jobs"
+	switch {
+	case n.Running > 0 && n.Halt.When == exchange.HaltNow:
+		then += fmt.Sprintf(", stopping the %d running", n.Running)
+	case n.Running > 0:
+		then += fmt.Sprintf(", waiting for the %d running to finish", n.Running)
+	}
+	return fmt.Sprintf("halting on job %d%s, which %s: %s (--halt %v); %s",
+		n.Seq, wordCommand(n.Command), res.Describe(), count, n.Halt, then)
 }

@@ -55,8 +55,8 @@ func gcPercent(cfg *engine.Config) int {
 }
 
 // outcome words how a run ended and returns the exit status: it dies of
-// the signal that stopped the run, reports an error (255), the halting
-// job's exit value, or the count of failed jobs. Output that could not be
+// the signal that stopped the run, reports an error (255), the exit status
+// a halt calls for, or the count of failed jobs. Output that could not be
 // written makes it 255 whatever the jobs did, after a line saying so.
 func outcome(sum engine.Summary, sourceFlags []string, stdout, stderr *os.File) int {
 	say := func(msg string) int {
@@ -86,7 +86,9 @@ func outcome(sum engine.Summary, sourceFlags []string, stdout, stderr *os.File) 
 	case incomplete:
 		return exitError
 	case sum.Halted:
-		// GNU parallel: the exit status of the job that triggered the halt.
+		// GNU parallel's: the exit value of the job that triggered
+		// fail=1 or done=1, the percentage of jobs that failed for N%,
+		// the count of failed jobs for N, 0 for success.
 		return sum.HaltExit
 	}
 	return exitStatus(sum.Failed)

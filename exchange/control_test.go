@@ -211,3 +211,56 @@ func TestWatchdogTimerStopsWithTheJob(t *testing.T) {
 		t.Fatal("the watchdog's timer was still pending after the job ended")
 	}
 }
+
+// orderTask records the order in which jobs start (Watcher.Started); its
+// Spec may hold it back first.
+type orderTask struct {
+	n       int
+	hold    func()
+	started func(n int)
+}
+
+func (o *orderTask) Spec(int) (channel.Spec, error) {
+	if o.hold != nil {
+		o.hold()
+	}
+	return channel.Spec{Argv: []string{"sh", "-c", "exit 0"}}, nil
+}
+
+func (o *orderTask) Started(*channel.Child) { o.started(o.n) }
+
+// TestDelayStartsInQueueOrder: under Delay, a job whose Spec is slow still
+// starts before the tasks taken after it. Task 2's Spec holds until task 3
+// has started (which it never does first in the queue's order: then the
+// hold ends after a second); task 3 is taken by the other slot meanwhile.
+func TestDelayStartsInQueueOrder(t *testing.T) {
+	var mu sync.Mutex
+	var order []int
+	started3 := make(chan struct{})
+	started := func(n int) {
+		mu.Lock()
+		order = append(order, n)
+		mu.Unlock()
+		if n == 3 {
+			close(started3)
+		}
+	}
+	tasks := []Task{
+		&orderTask{n: 1, started: started},
+		&orderTask{n: 2, started: started, hold: func() {
+			select {
+			case <-started3:
+			case <-time.After(time.Second):
+			}
+		}},
+		&orderTask{n: 3, started: started},
+	}
+	sum := New(Options{Jobs: 2, Delay: time.Millisecond}).
+		Run(context.Background(), feed(tasks...), func(Task, int, channel.Result) {})
+	if sum.Done != 3 || sum.Failed != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if fmt.Sprint(order) != "[1 2 3]" {
+		t.Fatalf("started in the order %v, want [1 2 3]", order)
+	}
+}

@@ -78,7 +78,10 @@ type Options struct {
 	// Delay is the least time between two job starts.
 	Delay time.Duration
 	// Halt stops the run early when enough jobs failed or succeeded.
-	Halt Halt
+	// Halted, when set, is told the job that triggered it, once Done has
+	// returned for it.
+	Halt   Halt
+	Halted func(HaltEvent)
 	// Hosts, when set, spreads the slots over hosts: host i has
 	// Hosts[i] slots, numbered after those of the hosts before it, and Jobs
 	// is their sum. A run whose result HostFailed reports as the host's
@@ -124,7 +127,7 @@ type Summary struct {
 	// Canceled is true when the context stopped the run.
 	Canceled bool
 	// Halted is true when the Halt policy stopped the run; HaltExit is the
-	// exit value of the job that triggered it.
+	// exit status it calls for (Halt.Exit; Exchange.Halt's exit).
 	Halted   bool
 	HaltExit int
 	// HostsDown is true when every host was taken out of rotation.
@@ -150,6 +153,7 @@ type Exchange struct {
 	lingering []int                  // process groups left by finished jobs
 	doneCount int64
 	failed    int64
+	total     int64          // SetTotal; 0 while not known
 	slots     int            // slot goroutines started
 	idle      int            // of those, how many wait for a task
 	limit     int            // slots at most and jobs at once: Jobs, lowered when resources run out
@@ -165,6 +169,7 @@ type Exchange struct {
 
 	delayMu   sync.Mutex // serialises starts under Delay
 	lastStart time.Time
+	turns     turns // the order of starts under Delay
 
 	hosts *hostRotation // with Options.Hosts
 }
@@ -174,6 +179,7 @@ func New(opt Options) *Exchange {
 	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{}),
 		ended: make(chan struct{})}
 	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
+	x.turns.cond.L = &x.turns.mu
 	if len(opt.Hosts) > 0 {
 		x.hosts = newHostRotation(opt.Hosts)
 		x.opt.Jobs = x.hosts.slots()
@@ -187,30 +193,6 @@ func (x *Exchange) Quit() <-chan struct{} { return x.quit }
 
 // Drain starts no more tasks; running ones go on to their end.
 func (x *Exchange) Drain() { x.closeQuit() }
-
-// Halt stops the run as a triggered halt policy does, for callers that count
-// finished work themselves (reused workers count records, not processes):
-// no more tasks start, and with now, running ones are stopped (SIGTERM, then
-// SIGKILL after KillAfter). The Summary reports Halted and exit as HaltExit.
-// Only the first call counts.
-func (x *Exchange) Halt(now bool, exit int) {
-	x.mu.Lock()
-	first := !x.halted
-	if first {
-		x.halted, x.haltExit = true, exit
-	}
-	x.mu.Unlock()
-	if !first {
-		return
-	}
-	x.closeQuit()
-	if now {
-		select {
-		case x.haltNow <- struct{}{}:
-		default:
-		}
-	}
-}
 
 // Run takes tasks until the channel is closed, a signal or ctx stops it, and
 // returns once every job it started has finished and Done has returned for it.
@@ -290,18 +272,13 @@ func (x *Exchange) runSlot(slot int) {
 		return
 	}
 	for {
-		var t Task
-		select {
-		case <-x.quit:
+		t, tk, ok := x.take()
+		if !ok {
 			return
-		case next, ok := <-x.tasks:
-			if !ok {
-				return
-			}
-			t = next
 		}
 		select {
 		case <-x.quit:
+			x.turns.pass(tk)
 			x.done(t, slot, channel.Result{Err: ErrNotStarted}) // a stop came while the task was taken
 			return
 		default:
@@ -309,16 +286,40 @@ func (x *Exchange) runSlot(slot int) {
 		x.mu.Lock()
 		x.idle--
 		x.mu.Unlock()
-		x.run(t, slot, x.done)
+		x.run(t, slot, x.done, tk)
 		x.mu.Lock()
 		x.idle++
 		x.mu.Unlock()
 	}
 }
 
+// take takes the next task from the queue, with its ticket under Delay; ok
+// is false once the queue has ended or the run starts no more jobs.
+func (x *Exchange) take() (t Task, tk *ticket, ok bool) {
+	if x.opt.Delay > 0 && !x.opt.DryRun {
+		x.turns.take.Lock()
+		defer x.turns.take.Unlock()
+	}
+	select {
+	case <-x.quit:
+		return nil, nil, false
+	case t, ok = <-x.tasks:
+		if !ok {
+			return nil, nil, false
+		}
+	}
+	if x.opt.Delay > 0 && !x.opt.DryRun {
+		tk = x.turns.issue()
+	}
+	return t, tk, true
+}
+
 // run runs one task in slot, again under Retries while it fails, and hands
-// the last run's result to done.
-func (x *Exchange) run(t Task, slot int, done Done) {
+// the last run's result to done. Under Delay, tk is the task's place in the
+// order of starts: it waits for its turn before anything else.
+func (x *Exchange) run(t Task, slot int, done Done, tk *ticket) {
+	x.turns.await(tk)
+	defer x.turns.pass(tk) // when it never started
 	var res channel.Result
 	if x.opt.Tokens != nil && !x.opt.DryRun {
 		release, err := x.opt.Tokens.Acquire(x.quitCtx)
@@ -341,7 +342,7 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		r := x.attempt(t, slot)
+		r := x.attempt(t, slot, tk)
 		if r.Err == ErrNotStarted {
 			if attempt == 0 {
 				done(t, slot, r) // it never ran, and is not counted
@@ -366,45 +367,10 @@ func (x *Exchange) run(t Task, slot int, done Done) {
 	x.finish(t, slot, res, done)
 }
 
-// finish counts a finished task, checks the halt policy and hands the task
-// to done.
-func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
-	failed := res.Failed(x.opt.Success) && !x.opt.DryRun
-	x.mu.Lock()
-	x.doneCount++
-	if failed {
-		x.failed++
-	}
-	halt := !x.halted && x.opt.Halt.Triggered(x.doneCount, x.failed)
-	if halt {
-		x.halted, x.haltExit = true, res.Exit
-	}
-	x.finishing++
-	x.mu.Unlock()
-	defer func() {
-		// What done freed (held output files) may be what a job
-		// waiting to start lacks.
-		x.mu.Lock()
-		x.finishing--
-		x.jobEnded()
-		x.mu.Unlock()
-	}()
-	if halt {
-		x.closeQuit()
-		if x.opt.Halt.When == HaltNow {
-			select {
-			case x.haltNow <- struct{}{}:
-			default:
-			}
-		}
-	}
-	done(t, slot, res)
-}
-
 // attempt runs the task once. A Spec that fails for want of a resource (a
 // capture file, out of descriptors) is made again once a running job has
 // ended, as a process that cannot start is (spawn).
-func (x *Exchange) attempt(t Task, slot int) channel.Result {
+func (x *Exchange) attempt(t Task, slot int, tk *ticket) channel.Result {
 	for {
 		ends := x.ends.Load()
 		spec, err := t.Spec(slot)
@@ -412,7 +378,7 @@ func (x *Exchange) attempt(t Task, slot int) channel.Result {
 		case err == nil && x.opt.DryRun:
 			return channel.Result{}
 		case err == nil:
-			return x.start(t, spec, slot)
+			return x.start(t, spec, slot, tk)
 		}
 		if _, ok := channel.Resource(err); ok && !x.opt.DryRun {
 			x.mu.Lock()

@@ -2,8 +2,11 @@ package exchange
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
+
+	"github.com/parmap/parmap/channel"
 )
 
 // HaltWhen says what a triggered halt does to running jobs.
@@ -29,8 +32,8 @@ const (
 )
 
 // Halt is a --halt policy, as GNU parallel means it: halt when Count jobs
-// (or Percent of the finished jobs, when Percent > 0) have failed,
-// succeeded or finished.
+// (or Percent of all the jobs, when Percent > 0) have failed, succeeded or
+// finished.
 type Halt struct {
 	When    HaltWhen
 	On      HaltOn
@@ -92,20 +95,167 @@ func ParseHalt(s string) (Halt, error) {
 	return h, nil
 }
 
-// Triggered reports whether the counts so far meet the policy.
+// Triggered reports whether the counts so far meet the policy, a
+// percentage counting against the jobs finished so far (TriggeredOf with an
+// unknown total).
 func (h Halt) Triggered(done, failed int64) bool {
+	return h.TriggeredOf(done, failed, 0)
+}
+
+// TriggeredOf reports whether the counts so far meet the policy. A
+// percentage counts against total, the jobs of the whole run, as GNU
+// parallel's does (20% of 10 jobs is 2); while total is not known (0), it
+// counts against the jobs finished so far.
+func (h Halt) TriggeredOf(done, failed, total int64) bool {
 	if h.When == HaltNever || done == 0 {
 		return false
 	}
-	n := done
-	switch h.On {
-	case HaltOnFail:
-		n = failed
-	case HaltOnSuccess:
-		n = done - failed
-	}
+	n := h.counted(done, failed)
 	if h.Percent > 0 {
-		return float64(n)*100 >= h.Percent*float64(done)
+		if total <= 0 {
+			total = done
+		}
+		// GNU's arithmetic: N jobs of the total times the fraction.
+		return float64(n) >= float64(total)*(h.Percent/100)
 	}
 	return n >= h.Count
+}
+
+// counted is how many of the finished jobs the policy counts.
+func (h Halt) counted(done, failed int64) int64 {
+	switch h.On {
+	case HaltOnFail:
+		return failed
+	case HaltOnSuccess:
+		return done - failed
+	}
+	return done
+}
+
+// Exit is parmap's exit status when the policy triggered on a job that
+// ended with exit value exit, after done jobs of total (0: not known) had
+// finished and failed of them had failed, as GNU parallel has it: 0 for a
+// halt on success; the job's own exit value for fail=1 or done=1; the
+// percentage of the jobs that failed, rounded up, for a percentage; else
+// the count of failed jobs, at most 101.
+func (h Halt) Exit(exit int, done, failed, total int64) int {
+	switch {
+	case h.On == HaltOnSuccess:
+		return 0
+	case h.Percent > 0:
+		if total <= 0 {
+			total = done
+		}
+		return int(math.Ceil(float64(failed) / float64(total) * 100))
+	case h.Count == 1:
+		return exit
+	}
+	return int(min(failed, 101))
+}
+
+// String is the policy as --halt takes it: "soon,fail=20%".
+func (h Halt) String() string {
+	if h.When == HaltNever {
+		return "never"
+	}
+	s := "soon,"
+	if h.When == HaltNow {
+		s = "now,"
+	}
+	s += [...]string{HaltOnFail: "fail", HaltOnSuccess: "success", HaltOnDone: "done"}[h.On] + "="
+	if h.Percent > 0 {
+		return s + strconv.FormatFloat(h.Percent, 'f', -1, 64) + "%"
+	}
+	return s + strconv.FormatInt(h.Count, 10)
+}
+
+// HaltEvent is a halt policy triggered by a finished task.
+type HaltEvent struct {
+	Task   Task
+	Result channel.Result
+	// Done and Failed count the finished tasks, this one included; Total
+	// is the tasks of the whole run (SetTotal), 0 when not known.
+	Done, Failed, Total int64
+	// Running is the jobs still running: with HaltSoon they go on to
+	// their end, with HaltNow they are stopped.
+	Running int
+	// Exit is the run's exit status for the halt (Halt.Exit).
+	Exit int
+}
+
+// SetTotal tells the run how many tasks it has in all, once its input has
+// been counted: a percentage in the halt policy counts against it (GNU
+// parallel). Until then a percentage counts against the tasks finished so
+// far; a caller that wants GNU's meaning counts its tasks before it sends
+// the first.
+func (x *Exchange) SetTotal(n int64) {
+	x.mu.Lock()
+	x.total = n
+	x.mu.Unlock()
+}
+
+// Halt stops the run as a triggered halt policy does, for callers that count
+// finished work themselves (reused workers count records, not processes):
+// no more tasks start, and with now, running ones are stopped (SIGTERM, then
+// SIGKILL after KillAfter). The Summary reports Halted and exit as HaltExit.
+// Only the first call counts.
+func (x *Exchange) Halt(now bool, exit int) {
+	x.mu.Lock()
+	first := !x.halted
+	if first {
+		x.halted, x.haltExit = true, exit
+	}
+	x.mu.Unlock()
+	if !first {
+		return
+	}
+	x.closeQuit()
+	if now {
+		select {
+		case x.haltNow <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// finish counts a finished task, checks the halt policy and hands the task
+// to done.
+func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
+	failed := res.Failed(x.opt.Success) && !x.opt.DryRun
+	x.mu.Lock()
+	x.doneCount++
+	if failed {
+		x.failed++
+	}
+	halt := !x.halted && x.opt.Halt.TriggeredOf(x.doneCount, x.failed, x.total)
+	var ev HaltEvent
+	if halt {
+		exit := x.opt.Halt.Exit(res.Exit, x.doneCount, x.failed, x.total)
+		x.halted, x.haltExit = true, exit
+		ev = HaltEvent{Task: t, Result: res, Done: x.doneCount, Failed: x.failed, Total: x.total,
+			Running: len(x.running), Exit: exit}
+	}
+	x.finishing++
+	x.mu.Unlock()
+	defer func() {
+		// What done freed (held output files) may be what a job
+		// waiting to start lacks.
+		x.mu.Lock()
+		x.finishing--
+		x.jobEnded()
+		x.mu.Unlock()
+	}()
+	if halt {
+		x.closeQuit()
+		if x.opt.Halt.When == HaltNow {
+			select {
+			case x.haltNow <- struct{}{}:
+			default:
+			}
+		}
+	}
+	done(t, slot, res)
+	if halt && x.opt.Halted != nil {
+		x.opt.Halted(ev) // after the job's output, as GNU parallel tells it
+	}
 }

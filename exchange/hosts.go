@@ -118,7 +118,7 @@ func (x *Exchange) runHostSlot(slot int) {
 			return
 		default:
 		}
-		x.run(t, slot, x.done)
+		x.run(t, slot, x.done, nil)
 		h.mu.Lock()
 		h.running--
 		h.notify()

@@ -11,8 +11,8 @@ import (
 // start runs the job's process in slot and waits for it: spawn starts it,
 // a watchdog bounds it in time, and it leaves the running set once waited
 // for.
-func (x *Exchange) start(t Task, spec channel.Spec, slot int) channel.Result {
-	child, err := x.spawn(spec, slot)
+func (x *Exchange) start(t Task, spec channel.Spec, slot int, tk *ticket) channel.Result {
+	child, err := x.spawn(spec, slot, tk)
 	if err == ErrNotStarted {
 		return channel.Result{Err: err}
 	}
@@ -48,13 +48,15 @@ func (x *Exchange) start(t Task, spec channel.Spec, slot int) channel.Result {
 // unless the run starts no more jobs (ErrNotStarted: a signal, a drain, a
 // halt, the context, also while it waits out the Delay or for a job to end
 // under a lowered limit). The child is registered as running under the
-// same lock, so that stopAll cannot miss it.
-func (x *Exchange) spawn(spec channel.Spec, slot int) (*channel.Child, error) {
+// same lock, so that stopAll cannot miss it. Under Delay, tk's turn is
+// passed on once the process has started or will not.
+func (x *Exchange) spawn(spec channel.Spec, slot int, tk *ticket) (*channel.Child, error) {
 	if x.opt.Delay > 0 {
 		// Starts are serialised and spaced from the previous job's actual
-		// start.
+		// start, in the order the tasks were taken (turns).
 		x.delayMu.Lock()
 		defer x.delayMu.Unlock()
+		defer x.turns.pass(tk)
 		if !x.lastStart.IsZero() && !x.pause(time.Until(x.lastStart.Add(x.opt.Delay))) {
 			return nil, ErrNotStarted
 		}

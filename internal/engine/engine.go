@@ -62,7 +62,7 @@ type Summary struct {
 	// Signal is the SIGINT or SIGTERM that stopped the run, 0 when none.
 	Signal syscall.Signal
 	// Halted is true when the halt policy stopped the run; HaltExit is the
-	// exit value of the job that triggered it.
+	// exit status it calls for (exchange.Halt.Exit: GNU parallel's).
 	Halted   bool
 	HaltExit int
 	// Err is why the run could not start (an input, file, jobserver or
@@ -267,6 +267,7 @@ func (r *run) exchangeOptions() exchange.Options {
 		RetryDelay: cfg.RetryDelay,
 		Delay:      cfg.Delay,
 		Halt:       cfg.Halt,
+		Halted:     r.halted,
 		Lowered:    r.lowered,
 	}
 	if r.make.client != nil {
@@ -279,4 +280,15 @@ func (r *run) exchangeOptions() exchange.Options {
 		r.remote.exchangeOptions(&opt, r.notify)
 	}
 	return opt
+}
+
+// halted tells that a job triggered the halt policy.
+func (r *run) halted(ev exchange.HaltEvent) {
+	j, ok := ev.Task.(*job)
+	if !ok {
+		return
+	}
+	r.notify(Notice{Kind: JobHalted, Seq: j.rec.Seq, Command: j.cmd.Line, Exit: ev.Result.Exit,
+		Signal: ev.Result.Signal, Err: ev.Result.Err, Halt: r.cfg.Halt,
+		Done: ev.Done, Failed: ev.Failed, Total: ev.Total, Running: ev.Running})
 }

@@ -68,6 +68,10 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	var readErr atomic.Pointer[error] // set by the reader goroutine
 	rd := r.records
 	r.records = nil // the reader goroutine owns it now
+	x := exchange.New(r.exchangeOptions())
+	if r.remote != nil {
+		r.remote.x = x
+	}
 	// The reader goroutine may be blocked reading endless input when the
 	// run ends; the run does not wait for it.
 	go func() {
@@ -76,22 +80,35 @@ func (r *run) runJobs(ctx context.Context) Summary {
 			r.readBlocks(ctx, tasks, &readErr)
 			return
 		}
-		r.readRecords(rd, &readErr,
-			func(rec records.Record) { r.order.Put(rec.Seq, &job{r: r, rec: rec}) },
-			func(rec records.Record) bool {
-				select {
-				case tasks <- &job{r: r, rec: rec}:
-					return true
-				case <-ctx.Done():
-					return false
-				}
+		send := func(rec records.Record) bool {
+			select {
+			case tasks <- &job{r: r, rec: rec}:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		skip := func(rec records.Record) { r.order.Put(rec.Seq, &job{r: r, rec: rec}) }
+		if cfg.Halt.Percent > 0 {
+			// A percentage counts against all the jobs (GNU parallel,
+			// which reads all its input at the first job that counts):
+			// the input is read to its end before the first job starts.
+			var all []records.Record
+			r.readRecords(rd, &readErr, skip, func(rec records.Record) bool {
+				all = append(all, rec)
+				return true
 			})
+			x.SetTotal(int64(len(all)))
+			for i, rec := range all {
+				all[i] = records.Record{}
+				if !send(rec) {
+					return
+				}
+			}
+			return
+		}
+		r.readRecords(rd, &readErr, skip, send)
 	}()
-
-	x := exchange.New(r.exchangeOptions())
-	if r.remote != nil {
-		r.remote.x = x
-	}
 	xs := x.Run(ctx, tasks, r.done)
 	r.bar.Finish()
 	sum := Summary{Done: xs.Done, Failed: xs.Failed, Signal: xs.Signal, Halted: xs.Halted, HaltExit: xs.HaltExit}

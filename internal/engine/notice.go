@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/reuse"
 )
 
@@ -12,10 +13,11 @@ import (
 type NoticeKind int
 
 const (
-	// JobError: job Seq could not be made or started, or failed to run
-	// (Err).
+	// JobError: job Seq (Command, when it was made) could not be made or
+	// started, or failed to run (Err).
 	JobError NoticeKind = iota
-	// JobTimedOut: job Seq ran past Timeout and was stopped with Signal.
+	// JobTimedOut: job Seq (Command) ran past Timeout and was stopped with
+	// Signal.
 	JobTimedOut
 	// JobOutputLost: job Seq's output could not be kept whole (Err: a
 	// *pmap.TmpError, a full temporary directory) or read back (Err).
@@ -44,6 +46,12 @@ const (
 	// running; it runs at most Jobs at once from then on, and the job
 	// that could not start waits for a running one to end. Said once.
 	JobsLowered
+	// JobHalted: job Seq (Command), which ended with Exit (Signal; Err
+	// when it did not start), triggered the Halt policy once Done jobs
+	// of Total (0 while not known) had finished and Failed of them had
+	// failed; Running jobs were still running (Halt.When says whether
+	// they are stopped or finish).
+	JobHalted
 )
 
 // Notice is something that happened during a run that its user should be
@@ -58,6 +66,13 @@ type Notice struct {
 	Path    string
 	Worker  reuse.Notice
 	Jobs    int // JobsLowered
+	// Command is the job's command line, "" when it could not be made.
+	Command string
+	// Exit, Halt, Done, Failed, Total and Running: JobHalted.
+	Exit                int
+	Halt                exchange.Halt
+	Done, Failed, Total int64
+	Running             int
 }
 
 // ErrNoHosts is a run none of whose hosts could be reached.

@@ -125,9 +125,9 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 	}
 	switch {
 	case res.Err != nil:
-		r.notify(Notice{Kind: JobError, Seq: j.rec.Seq, Err: res.Err})
+		r.notify(Notice{Kind: JobError, Seq: j.rec.Seq, Command: j.cmd.Line, Err: res.Err})
 	case res.TimedOut:
-		r.notify(Notice{Kind: JobTimedOut, Seq: j.rec.Seq, Timeout: cfg.Timeout, Signal: res.Signal})
+		r.notify(Notice{Kind: JobTimedOut, Seq: j.rec.Seq, Command: j.cmd.Line, Timeout: cfg.Timeout, Signal: res.Signal})
 	}
 	if cfg.DryRun {
 		if res.Err == nil {
