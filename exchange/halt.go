@@ -135,8 +135,9 @@ func (h Halt) counted(done, failed int64) int64 {
 // Exit is parmap's exit status when the policy triggered on a job that
 // ended with exit value exit, after done jobs of total (0: not known) had
 // finished and failed of them had failed, as GNU parallel has it: 0 for a
-// halt on success; the job's own exit value for fail=1 or done=1; the
-// percentage of the jobs that failed, rounded up, for a percentage; else
+// halt on success; the job's own exit value for fail=1 or done=1, and for a
+// percentage that comes to exactly one job; the percentage of the jobs that
+// failed, rounded up, for another percentage; else
 // the count of failed jobs, at most 101.
 func (h Halt) Exit(exit int, done, failed, total int64) int {
 	switch {
@@ -145,6 +146,9 @@ func (h Halt) Exit(exit int, done, failed, total int64) int {
 	case h.Percent > 0:
 		if total <= 0 {
 			total = done
+		}
+		if float64(total)*h.Percent/100 == 1 {
+			return exit // the percentage came to one job: as fail=1
 		}
 		return int(math.Ceil(float64(failed) / float64(total) * 100))
 	case h.Count == 1:

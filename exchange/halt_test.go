@@ -38,6 +38,7 @@ func TestHaltExit(t *testing.T) {
 		{"now,fail=30%", 1, 3, 1, 7, 15}, // 1/7 rounded up
 		{"now,done=25%", 2, 3, 2, 10, 20},
 		{"now,fail=1", 7, 1, 1, 0, 7},
+		{"soon,fail=50%", 5, 1, 1, 2, 5}, // 50% of 2 jobs is one job: as fail=1 (GNU)
 		{"soon,done=1", 0, 1, 0, 0, 0},
 		{"now,fail=2", 4, 3, 2, 0, 2},
 		{"now,fail=200", 4, 300, 200, 0, 101},
