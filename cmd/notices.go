@@ -28,7 +28,10 @@ func wordNotice(n engine.Notice) string {
 			s = fmt.Sprintf("job %d: --json: %s", n.Seq, wordError(n.Err))
 		}
 	case engine.JobTimedOut:
-		s = fmt.Sprintf("job %d%s: stopped after --timeout %v (%v)", n.Seq, wordCommand(n.Command), n.Timeout, n.Signal)
+		s = fmt.Sprintf("job %d%s: stopped after --timeout %v", n.Seq, wordCommand(n.Command), n.Timeout)
+		if n.Signal != 0 {
+			s += fmt.Sprintf(" (%v)", n.Signal)
+		}
 	case engine.JobHalted:
 		s = wordHalted(n)
 	case engine.JoblogFailed:

@@ -23,6 +23,9 @@ func TestNoticesNameTheCommand(t *testing.T) {
 			"parmap: job 1 (sh -c 'a b'): stopped after --timeout 1s (killed)"},
 		{engine.Notice{Kind: engine.JobTimedOut, Seq: 1, Command: long, Timeout: time.Second, Signal: syscall.SIGKILL},
 			"parmap: job 1 (" + long[:59] + "…): stopped after --timeout 1s (killed)"},
+		// A job that caught the signal and exited by itself has no signal to name.
+		{engine.Notice{Kind: engine.JobTimedOut, Seq: 3, Command: "slow", Timeout: 200 * time.Millisecond},
+			"parmap: job 3 (slow): stopped after --timeout 200ms"},
 		{engine.Notice{Kind: engine.JobHalted, Seq: 4, Command: "false", Exit: 1, Halt: exchange.Halt{When: exchange.HaltNow, On: exchange.HaltOnFail, Count: 1},
 			Done: 4, Failed: 1, Running: 2},
 			"parmap: halting on job 4 (false), which exited with status 1: 1 job failed (--halt now,fail=1); starting no more jobs, stopping the 2 running"},
