@@ -106,30 +106,21 @@ func kill(groups map[uint32]int, token string) {
 // one that left its job's group (setsid). A process that cleared or
 // replaced its environment is not found this way.
 func killMarked(mark []byte) bool {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return false
-	}
+	entry := append([]byte{0}, mark...) // the mark as a whole entry, not a suffix of one
 	self := os.Getpid()
 	found := false
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
+	eachLive(func(pid int, _ uint32) bool {
+		if pid == self {
+			return false
 		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || !bytes.Contains(append([]byte{0}, env...), append([]byte{0}, mark...)) {
-			continue
+		env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		if err == nil && (bytes.HasPrefix(env, mark) || bytes.Contains(env, entry)) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			syscall.Kill(pid, syscall.SIGCONT)
+			found = true
 		}
-		if stat, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
-			if state, _, ok := parseStat(stat); ok && (state == 'Z' || state == 'X') {
-				continue
-			}
-		}
-		syscall.Kill(pid, syscall.SIGKILL)
-		syscall.Kill(pid, syscall.SIGCONT)
-		found = true
-	}
+		return false
+	})
 	return found
 }
 
@@ -149,12 +140,26 @@ func living(groups map[uint32]int) bool {
 	if !found {
 		return false
 	}
+	alive := false
+	if err := eachLive(func(_ int, pgid uint32) bool {
+		alive = groups[pgid] > 0
+		return alive
+	}); err != nil {
+		return true // cannot tell: still alive, until settle runs out
+	}
+	return alive
+}
+
+// eachLive calls f with the pid and process group of every process in /proc
+// that is not a zombie, until f returns true.
+func eachLive(f func(pid int, pgid uint32) (stop bool)) error {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return true
+		return err
 	}
 	for _, e := range ents {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue
 		}
 		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -162,11 +167,14 @@ func living(groups map[uint32]int) bool {
 			continue
 		}
 		state, pgid, ok := parseStat(stat)
-		if ok && groups[pgid] > 0 && state != 'Z' && state != 'X' {
-			return true
+		if !ok || state == 'Z' || state == 'X' {
+			continue
+		}
+		if f(pid, pgid) {
+			break
 		}
 	}
-	return false
+	return nil
 }
 
 // parseStat returns the state and process group of a /proc/PID/stat line:
