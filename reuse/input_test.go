@@ -117,3 +117,23 @@ func TestInputEndsAfterClose(t *testing.T) {
 		t.Fatalf("take after the last record gave %+v, ended %v; want the end", r, ended)
 	}
 }
+
+// A queue for a billion records (a huge --window) costs memory only for
+// the records queued: the ring grows as they come.
+func TestInputGrowsWithItsRecords(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	in := NewInput(1_000_000_000, 1<<20)
+	for i := range 100 {
+		if !in.Put(context.Background(), &Request{Input: strings.Repeat("x", i%7)}) {
+			t.Fatal("Put refused a record")
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("a queue of 100 records allocated %d bytes", grew)
+	}
+	for i := range 100 {
+		mustTake(t, in, strings.Repeat("x", i%7))
+	}
+}
