@@ -258,7 +258,9 @@ func (b *builder) template() error {
 		}
 	}
 	b.cfg.Tag = c.Bool("tag") || b.cfg.TagText != nil
-	b.needsTotal()
+	if err := b.needsTotal(); err != nil {
+		return err
+	}
 	if b.cfg.Records.Header {
 		// With --header :, a {name} that names no column is an error.
 		tmpl, tag := b.cfg.Template, b.cfg.TagText

@@ -18,9 +18,12 @@ func (b *builder) compatRecords(o *records.Options) error {
 	}
 	o.EOF = c.String("eof")
 	o.Shuffle = c.Bool("shuf")
+	if o.Shuffle && b.cfg.Pipe != nil {
+		return usagef("--shuf runs records in a random order; --pipe blocks are cut as the input comes, drop one of them")
+	}
 	switch t := c.String("trim"); t {
 	case "":
-		if o.ColSep != nil && !o.Header {
+		if o.ColSep != nil {
 			o.Trim = records.TrimBoth // GNU: --colsep trims both sides
 		}
 	case "n":
@@ -48,10 +51,15 @@ func (b *builder) compatTemplate(o *template.Options) {
 
 // needsTotal makes the records be read to the end first when the template
 // or --tagstring uses {##} or {0#}.
-func (b *builder) needsTotal() {
-	if b.cfg.Template.NeedsTotal() || b.cfg.TagText != nil && b.cfg.TagText.NeedsTotal() {
-		b.cfg.Records.ReadAll = true
+func (b *builder) needsTotal() error {
+	if !b.cfg.Template.NeedsTotal() && (b.cfg.TagText == nil || !b.cfg.TagText.NeedsTotal()) {
+		return nil
 	}
+	if b.cfg.Pipe != nil {
+		return usagef("{##} and {0#} need the number of jobs, which --pipe cannot know before the input ends; use {#}")
+	}
+	b.cfg.Records.ReadAll = true
+	return nil
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
