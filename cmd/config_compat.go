@@ -81,6 +81,9 @@ func (b *builder) envVars() error {
 	if b.cfg.Hosts == nil {
 		return nil // jobs here get the whole environment
 	}
+	if b.cfg.Template.UsesHost() {
+		return usagef("{host} and {sshlogin} are known only for jobs run here (:), not on -S hosts; use $(hostname) in a shell command line")
+	}
 	for _, n := range names {
 		if v, ok := lookup(b.env.environ, n); ok {
 			b.cfg.Hosts.Env = append(b.cfg.Hosts.Env, n+"="+v)

@@ -97,6 +97,8 @@ func TestCompatErrors(t *testing.T) {
 		{[]string{"--pipe", "--shuf", "cat"}, "--shuf runs records in a random order; --pipe blocks are cut as the input comes, drop one of them"},
 		{[]string{"--pipe", "--plus", "echo", "{##}"}, "{##} and {0#} need the number of jobs, which --pipe cannot know before the input ends; use {#}"},
 		{[]string{"echo", "{=", "$_++", "=}"}, `{= $_++ =} is a perl expression, which parmap does not run; use a shell command line instead, e.g. 'v={}; echo "${v/x/y}"'`},
+		{[]string{"--plus", "-S", "h", "echo", "{host}"}, "{host} and {sshlogin} are known only for jobs run here (:), not on -S hosts; use $(hostname) in a shell command line"},
+		{[]string{"--plus", "echo", "{choose_k}"}, "{choose_k} skips jobs by a perl expression, which parmap does not run; filter the records before parmap instead"},
 		{[]string{"--plus", "echo", "{%(}"}, `{%(}: "(" is not a regular expression Go reads (parmap uses RE2, not perl)`},
 	} {
 		status, stderr := runCaptured(t, tt.args...)

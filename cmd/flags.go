@@ -43,7 +43,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "eof", Aliases: []string{"E"}, Category: catInput, Usage: "a record equal to `STR` ends its source: it and what follows are not read (GNU xargs and parallel -E)"},
 		&cli.StringFlag{Name: "trim", Category: catInput, Usage: "remove blanks around each value and field: `SIDES` is l (left), r (right), lr or rl (both), or n (none; the default, but lr with --colsep, as GNU)"},
 		&cli.BoolFlag{Name: "shuf", Category: catInput, Usage: "read all the records, then run the jobs in a random order; {#} numbers them in that order (GNU parallel)"},
-		&cli.BoolFlag{Name: "plus", Category: catCommand, Usage: "add GNU parallel's --plus replacement strings: {..} {...} {/..} {/...} {+/} {+.} {+..} {+...} {##} {0#} {0%} {slot} {hgrp} {agrp}, and {:-X} {:N} {:N:M} {#RE} {##RE} {%RE} {%%RE} {/RE/S} {//RE/S} {/#RE/S} {/%RE/S} {^RE} {^^RE} {,RE} {,,RE} as bash's ${…}"},
+		&cli.BoolFlag{Name: "plus", Category: catCommand, Usage: "add GNU parallel's --plus replacement strings: {..} {...} {/..} {/...} {+/} {+.} {+..} {+...} {##} {0#} {0%} {slot} {host} {sshlogin} {hgrp} {agrp}, and {:-X} {:N} {:N:M} {#RE} {##RE} {%RE} {%%RE} {/RE/S} {//RE/S} {/#RE/S} {/%RE/S} {^RE} {^^RE} {,RE} {,,RE} as bash's ${…}"},
 		&cli.BoolFlag{Name: "quote", Aliases: []string{"q"}, Category: catCommand, Usage: "run the command's words as they are, without a shell, even a single word: shell syntax in them is literal text"},
 
 		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record (-i is -I {}, and -iSTR -I STR, as in GNU xargs)"},

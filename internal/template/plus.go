@@ -230,6 +230,12 @@ func (m matcher) classifyPlus(t token, in string) (token, bool, error) {
 	case "hgrp", "agrp":
 		t.src = srcNone
 		return t, true, nil
+	case "host", "sshlogin":
+		t.src = srcHost
+		return t, true, nil
+	case "choose_k", "uniq":
+		t.src, t.arg = srcInvalid, "{"+in+"} skips jobs by a perl expression, which parmap does not run; filter the records before parmap instead"
+		return t, true, nil
 	}
 	rest := strings.TrimLeft(in, "0123456789")
 	if pos := in[:len(in)-len(rest)]; pos != "" {
@@ -315,6 +321,24 @@ func firstInvalid(toks []token) error {
 		}
 	}
 	return nil
+}
+
+// UsesHost reports whether the template uses {host} or {sshlogin}, which
+// parmap gives only for jobs run here (":").
+func (t *Template) UsesHost() bool {
+	for i := range t.words {
+		for j := range t.words[i].toks {
+			if t.words[i].toks[j].src == srcHost {
+				return true
+			}
+		}
+	}
+	for i := range t.line.toks {
+		if t.line.toks[i].tok.src == srcHost {
+			return true
+		}
+	}
+	return false
 }
 
 // NeedsTotal reports whether the template uses the number of jobs ({##},

@@ -30,6 +30,7 @@ func TestPlusStrings(t *testing.T) {
 		{"total, padded seq and slot", []string{"echo", "{##}", "{0#}", "{0%}", "{slot}", "[{hgrp}{agrp}]"},
 			plus, &records.Record{Seq: 7, Total: 120, Values: []string{"a"}, Args: []string{"a"}},
 			[]string{"echo", "120", "007", "2", "2", "[]"}},
+		{"host here", []string{"echo", "{host}", "{sshlogin}"}, plus, rec("a"), []string{"echo", ":", ":"}},
 		{"{0%} pads to -j", []string{"echo", "{0%}"}, Options{Plus: true, Jobs: 12}, rec("a"), []string{"echo", "02"}},
 		{"bash-like", []string{"echo", "{:-def}", "{:2}", "{:1:2}", "{#a.}", "{%.c}", "{%%.*}", "{/b/X}", "{//b/X}", "{/#a/X}", "{/%c/X}", "{^a}", "{^^b}"},
 			plus, rec("abc.b.c"),
@@ -108,6 +109,9 @@ func TestPlusBadPattern(t *testing.T) {
 	var pe *PlusError
 	if !errors.As(err, &pe) {
 		t.Fatalf("err = %v, want a *PlusError", err)
+	}
+	if _, err := Parse([]string{"echo", "{uniq}"}, Options{Plus: true}); !errors.As(err, &pe) {
+		t.Errorf("{uniq}: err = %v, want a *PlusError", err)
 	}
 	if _, err := ParseText("{%(}", Options{Plus: true}); err == nil {
 		t.Error("--tagstring with a bad pattern: no error")

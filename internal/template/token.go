@@ -20,6 +20,7 @@ const (
 	srcSeqPad                // --plus {0#}: the job number, zero-padded to the width of the total
 	srcSlotPad               // --plus {0%}: the job slot, zero-padded to the width of -j (field)
 	srcNone                  // --plus {hgrp}, {agrp}: the host groups, which parmap has none of
+	srcHost                  // --plus {host}, {sshlogin}: ":", this machine
 	srcInvalid               // a --plus string that cannot be used; arg says why
 )
 
@@ -170,6 +171,8 @@ func (t *token) value(rec *records.Record, slot int) (v string, ok bool) {
 		return padded(int64(slot), t.field), true
 	case srcNone:
 		return "", true
+	case srcHost:
+		return ":", true
 	case srcValue:
 		if t.field < len(rec.Values) {
 			return t.apply(rec.Values[t.field]), true
