@@ -76,6 +76,9 @@ type invocation struct {
 	// sourceFlags is the option that gave each record source (see
 	// withSources).
 	sourceFlags []string
+	// prog is the name messages start with: parmap, or parallel under
+	// that name (programName).
+	prog string
 }
 
 // newInvocation checks the options and the command line after them and
@@ -105,7 +108,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		}
 	}
 	b.progress()
-	return &invocation{cfg: b.cfg, warnings: b.warn, sourceFlags: b.flagOf}, nil
+	return &invocation{cfg: b.cfg, warnings: b.warn, sourceFlags: b.flagOf, prog: c.App.Name}, nil
 }
 
 // sources reads -a, ::: and :::: (standard input when none is given).
@@ -243,8 +246,12 @@ func (b *builder) template() error {
 			return usagef("%s", wordError(err))
 		}
 	}
+	command := b.command
+	if c.App.Name == parallelName {
+		command = shellCommand(command) // GNU parallel: one shell line
+	}
 	var err error
-	if b.cfg.Template, err = template.Parse(b.command, topt); err != nil {
+	if b.cfg.Template, err = template.Parse(command, topt); err != nil {
 		return usagef("%s", wordError(err))
 	}
 	if c.IsSet("tagstring") {

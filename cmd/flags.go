@@ -40,7 +40,7 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "block", Aliases: []string{"block-size"}, Category: catInput, Usage: "with --pipe or --pipepart: blocks of about `SIZE` bytes (K, M, G powers of 1024; k, m, g of 1000; default 1M)"}, parseSize, defaultBlock, ""),
 		&cli.BoolFlag{Name: "link", Category: catInput, Usage: "pair the sources up instead of combining every value with every other (shortest wins)"},
 
-		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record (-i is -I {}, and -iSTR -I STR, as in GNU xargs)"},
+		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record (--replace alone and -i are -I {}; --replace=STR and -iSTR are -I STR, as in GNU xargs)"},
 		&cli.StringFlag{Name: "shell", Category: catCommand, Usage: "run command lines with shell syntax under `PATH` instead of /bin/sh"},
 
 		typed(cli.GenericFlag{Name: "jobs", Aliases: []string{"j", "P", "max-procs"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; +N or -N: N more or fewer than the CPUs (at least 1); 0 for as many as there are records (default: the CPUs parmap may use)"}, parseJobs, jobsSpec{percent: 100}, ""),
