@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -152,4 +153,24 @@ func splitArgs(args []string, gnuParallel bool) (options, tail []string, err err
 // source with the one before it.
 func isSourceSep(a string) bool {
 	return a == ":::" || a == "::::" || a == ":::+" || a == "::::+"
+}
+
+// sourceSeps returns splitTail's sepOf for the separators --arg-sep and
+// --arg-file-sep give in place of ::: and :::: (GNU parallel; "" keeps
+// the usual one). A replaced separator is then an ordinary word.
+func sourceSeps(values, files string) func(string) string {
+	values, files = cmp.Or(values, ":::"), cmp.Or(files, "::::")
+	return func(a string) string {
+		switch a {
+		case values:
+			return ":::"
+		case values + "+":
+			return ":::+"
+		case files:
+			return "::::"
+		case files + "+":
+			return "::::+"
+		}
+		return ""
+	}
 }

@@ -113,3 +113,38 @@ func TestShellCommand(t *testing.T) {
 		t.Errorf("shellCommand of one word: %q", got)
 	}
 }
+
+func TestSourceSeps(t *testing.T) {
+	def := sourceSeps("", "")
+	custom := sourceSeps(",,", "//")
+	for word, want := range map[string][2]string{
+		":::": {":::", ""}, ":::+": {":::+", ""}, "::::": {"::::", ""}, "::::+": {"::::+", ""},
+		",,": {"", ":::"}, ",,+": {"", ":::+"}, "//": {"", "::::"}, "//+": {"", "::::+"}, "echo": {"", ""},
+	} {
+		if got := def(word); got != want[0] {
+			t.Errorf("default separators: %q is %q, want %q", word, got, want[0])
+		}
+		if got := custom(word); got != want[1] {
+			t.Errorf("--arg-sep ,, --arg-file-sep //: %q is %q, want %q", word, got, want[1])
+		}
+	}
+}
+
+func TestParallelShell(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "/bin/sh"},
+		{map[string]string{"SHELL": "/bin/bash"}, "/bin/bash"},
+		{map[string]string{"SHELL": "/usr/bin/fish"}, "/bin/sh"},
+		{map[string]string{"SHELL": "bash"}, "/bin/sh"},
+		{map[string]string{"SHELL": "/bin/bash", "PARALLEL_SHELL": "/bin/zsh"}, "/bin/zsh"},
+		{map[string]string{"SHELL": "/bin/dash", "PARALLEL_SHELL": "/bin/csh"}, "/bin/dash"},
+	}
+	for _, c := range cases {
+		if got := parallelShell(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("%v: %q, want %q", c.env, got, c.want)
+		}
+	}
+}

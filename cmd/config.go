@@ -113,7 +113,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 
 // sources reads -a, ::: and :::: (standard input when none is given).
 func (b *builder) sources(tail []string) error {
-	command, sources, flagOf, err := splitTail(tail)
+	command, sources, flagOf, err := splitTail(tail, sourceSeps(b.c.String("arg-sep"), b.c.String("arg-file-sep")))
 	if err != nil {
 		return err
 	}
@@ -133,16 +133,17 @@ func (b *builder) sources(tail []string) error {
 
 // splitTail separates the command from the record lists: ::: values, ::::
 // files, and :::+ and ::::+, whose sources are linked to the one before.
-func splitTail(tail []string) (command []string, sources []records.Source, flagOf []string, err error) {
+// sepOf gives the separator a word is, as one of those four, or "".
+func splitTail(tail []string, sepOf func(string) string) (command []string, sources []records.Source, flagOf []string, err error) {
 	i := 0
-	for i < len(tail) && !isSourceSep(tail[i]) {
+	for i < len(tail) && sepOf(tail[i]) == "" {
 		i++
 	}
 	command = tail[:i]
 	for i < len(tail) {
-		sep := tail[i]
+		sep := sepOf(tail[i])
 		j := i + 1
-		for j < len(tail) && !isSourceSep(tail[j]) {
+		for j < len(tail) && sepOf(tail[j]) == "" {
 			j++
 		}
 		group := tail[i+1 : j]
@@ -248,7 +249,12 @@ func (b *builder) template() error {
 	}
 	command := b.command
 	if c.App.Name == parallelName {
-		command = shellCommand(command) // GNU parallel: one shell line
+		// GNU parallel: one shell line, always run by the shell.
+		command = shellCommand(command)
+		topt.ForceShell = true
+		if !c.IsSet("shell") {
+			topt.Shell = parallelShell(b.env.getenv)
+		}
 	}
 	var err error
 	if b.cfg.Template, err = template.Parse(command, topt); err != nil {

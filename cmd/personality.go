@@ -59,3 +59,20 @@ func shellCommand(command []string) []string {
 	}
 	return []string{strings.Join(command, " ")}
 }
+
+// posixShells are the shells whose quoting parmap's command lines use:
+// parallelShell takes $SHELL only when it is one of them.
+var posixShells = map[string]bool{"sh": true, "bash": true, "dash": true, "ksh": true, "mksh": true, "zsh": true, "ash": true}
+
+// parallelShell is the shell GNU parallel runs command lines with:
+// $PARALLEL_SHELL, else $SHELL (GNU parallel looks at its parent process
+// first), when it is a POSIX shell, else /bin/sh. Exported bash
+// functions are then found as under GNU parallel.
+func parallelShell(getenv func(string) string) string {
+	for _, name := range []string{"PARALLEL_SHELL", "SHELL"} {
+		if sh := getenv(name); filepath.IsAbs(sh) && posixShells[filepath.Base(sh)] {
+			return sh
+		}
+	}
+	return "/bin/sh"
+}
