@@ -249,9 +249,11 @@ func (b *builder) template() error {
 	}
 	command := b.command
 	if c.App.Name == parallelName {
-		// GNU parallel: one shell line, always run by the shell.
+		// GNU parallel: one shell line, always run by the shell; but
+		// -X repeats words in context only in a line without shell
+		// syntax, run directly (template.Options.Context).
 		command = shellCommand(command)
-		topt.ForceShell = true
+		topt.ForceShell = !topt.Context
 		if !c.IsSet("shell") {
 			topt.Shell = parallelShell(b.env.getenv)
 		}

@@ -64,7 +64,8 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		err = app.Run(cliArgs)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", prog, oneLine(describe(err)))
+		msg := strings.ReplaceAll(describe(err), "see parmap --help", "see "+prog+" --help")
+		fmt.Fprintf(stderr, "%s: %s\n", prog, oneLine(msg))
 		return exitError
 	}
 	return status
