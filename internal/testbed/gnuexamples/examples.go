@@ -14,6 +14,9 @@ type example struct {
 	// says so); otherwise both outputs are sorted before they are
 	// compared.
 	ordered bool
+	// racy: GNU parallel's own output varies from run to run (which jobs
+	// a halt lets finish, which slot a job gets).
+	racy bool
 }
 
 // parse reads examples.txt. Lines starting with # are comments. "== NAME"
@@ -21,7 +24,8 @@ type example struct {
 // a setup line of every example); "> LINE" is a line of the command (lines
 // are joined with newlines); "ordered" or "unordered" overrides how the
 // output order is guessed (ordered when the command has -k, --keep-order
-// or -j1).
+// or -j1); "racy" marks an example whose output varies from run to run
+// under GNU parallel too.
 func parse(text string) ([]example, error) {
 	var common []string
 	var all []example
@@ -46,6 +50,8 @@ func parse(text string) ([]example, error) {
 			}
 			cur.command += line[2:]
 			cur.ordered = cur.ordered || guessOrdered(line[2:])
+		case line == "racy":
+			cur.racy = true
 		case line == "ordered" || line == "unordered":
 			cur.ordered = line == "ordered"
 		default:

@@ -29,21 +29,21 @@ func TestParseExamples(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	all, err := parse("$ common\n# comment\n== a\n$ own\n> parallel -k echo\n> ls\n== b\n> parallel echo\n== c\n> parallel -j1 echo\nunordered\n")
+	all, err := parse("$ common\n# comment\n== a\n$ own\n> parallel -k echo\n> ls\n== b\n> parallel echo\n== c\n> parallel -j1 echo\nunordered\nracy\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []example{
 		{name: "a", setup: []string{"common", "own"}, command: "parallel -k echo\nls", ordered: true},
 		{name: "b", setup: []string{"common"}, command: "parallel echo"},
-		{name: "c", setup: []string{"common"}, command: "parallel -j1 echo"},
+		{name: "c", setup: []string{"common"}, command: "parallel -j1 echo", racy: true},
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d examples, want %d", len(all), len(want))
 	}
 	for i, ex := range all {
 		w := want[i]
-		if ex.name != w.name || strings.Join(ex.setup, ";") != strings.Join(w.setup, ";") || ex.command != w.command || ex.ordered != w.ordered {
+		if ex.name != w.name || strings.Join(ex.setup, ";") != strings.Join(w.setup, ";") || ex.command != w.command || ex.ordered != w.ordered || ex.racy != w.racy {
 			t.Errorf("example %d: %+v, want %+v", i, ex, w)
 		}
 	}
