@@ -76,6 +76,9 @@ type invocation struct {
 	// sourceFlags is the option that gave each record source (see
 	// withSources).
 	sourceFlags []string
+	// prog is the name messages start with: parmap, or parallel under
+	// that name (programName).
+	prog string
 }
 
 // newInvocation checks the options and the command line after them and
@@ -106,12 +109,12 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		}
 	}
 	b.progress()
-	return &invocation{cfg: b.cfg, warnings: b.warn, sourceFlags: b.flagOf}, nil
+	return &invocation{cfg: b.cfg, warnings: b.warn, sourceFlags: b.flagOf, prog: c.App.Name}, nil
 }
 
 // sources reads -a, ::: and :::: (standard input when none is given).
 func (b *builder) sources(tail []string) error {
-	command, sources, flagOf, err := splitTail(tail)
+	command, sources, flagOf, err := splitTail(tail, sourceSeps(b.c.String("arg-sep"), b.c.String("arg-file-sep")))
 	if err != nil {
 		return err
 	}
@@ -131,16 +134,17 @@ func (b *builder) sources(tail []string) error {
 
 // splitTail separates the command from the record lists: ::: values, ::::
 // files, and :::+ and ::::+, whose sources are linked to the one before.
-func splitTail(tail []string) (command []string, sources []records.Source, flagOf []string, err error) {
+// sepOf gives the separator a word is, as one of those four, or "".
+func splitTail(tail []string, sepOf func(string) string) (command []string, sources []records.Source, flagOf []string, err error) {
 	i := 0
-	for i < len(tail) && !isSourceSep(tail[i]) {
+	for i < len(tail) && sepOf(tail[i]) == "" {
 		i++
 	}
 	command = tail[:i]
 	for i < len(tail) {
-		sep := tail[i]
+		sep := sepOf(tail[i])
 		j := i + 1
-		for j < len(tail) && !isSourceSep(tail[j]) {
+		for j < len(tail) && sepOf(tail[j]) == "" {
 			j++
 		}
 		group := tail[i+1 : j]
@@ -248,8 +252,19 @@ func (b *builder) template() error {
 			return usagef("%s", wordError(err))
 		}
 	}
+	command := b.command
+	if c.App.Name == parallelName {
+		// GNU parallel: one shell line, always run by the shell; but
+		// -X repeats words in context only in a line without shell
+		// syntax, run directly (template.Options.Context).
+		command = shellCommand(command)
+		topt.ForceShell = !topt.Context
+		if !c.IsSet("shell") {
+			topt.Shell = parallelShell(b.env.getenv)
+		}
+	}
 	var err error
-	if b.cfg.Template, err = template.Parse(b.command, topt); err != nil {
+	if b.cfg.Template, err = template.Parse(command, topt); err != nil {
 		return usagef("%s", wordError(err))
 	}
 	if c.IsSet("tagstring") {

@@ -38,6 +38,8 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "pipe", Category: catInput, Usage: "cut standard input (or -a FILE) into blocks of whole records and feed each block to one job's stdin; {#} numbers the blocks"},
 		&cli.BoolFlag{Name: "pipepart", Aliases: []string{"pipe-part"}, Category: catInput, Usage: "as --pipe for a regular file given with -a: each job reads its own byte range of the file, which never passes through parmap"},
 		typed(cli.GenericFlag{Name: "block", Aliases: []string{"block-size"}, Category: catInput, Usage: "with --pipe or --pipepart: blocks of about `SIZE` bytes (K, M, G powers of 1024; k, m, g of 1000; default 1M)"}, parseSize, defaultBlock, ""),
+		&cli.StringFlag{Name: "arg-sep", Category: catInput, Usage: "separate record values with `SEP` instead of ::: (and link them with SEP+), so that ::: can be a word of the command (GNU parallel)"},
+		&cli.StringFlag{Name: "arg-file-sep", Category: catInput, Usage: "name record files after `SEP` instead of :::: (and SEP+), so that :::: can be a word of the command (GNU parallel)"},
 		&cli.BoolFlag{Name: "link", Category: catInput, Usage: "pair the sources up instead of combining every value with every other (shortest wins)"},
 		&cli.BoolFlag{Name: "m", Category: catInput, Usage: "as -X, but a word with {} among other text is not repeated: the records go in it joined by spaces (GNU parallel's -m)"},
 		&cli.StringFlag{Name: "eof", Aliases: []string{"E"}, Category: catInput, Usage: "a record equal to `STR` ends its source: it and what follows are not read (GNU xargs and parallel -E)"},
@@ -46,7 +48,7 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "plus", Category: catCommand, Usage: "add GNU parallel's --plus replacement strings: {..} {...} {/..} {/...} {+/} {+.} {+..} {+...} {##} {0#} {0%} {slot} {host} {sshlogin} {hgrp} {agrp}, and {:-X} {:N} {:N:M} {#RE} {##RE} {%RE} {%%RE} {/RE/S} {//RE/S} {/#RE/S} {/%RE/S} {^RE} {^^RE} {,RE} {,,RE} as bash's ${…}"},
 		&cli.BoolFlag{Name: "quote", Aliases: []string{"q"}, Category: catCommand, Usage: "run the command's words as they are, without a shell, even a single word: shell syntax in them is literal text"},
 
-		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record (-i is -I {}, and -iSTR -I STR, as in GNU xargs)"},
+		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record (--replace alone and -i are -I {}; --replace=STR and -iSTR are -I STR, as in GNU xargs)"},
 		&cli.StringFlag{Name: "shell", Category: catCommand, Usage: "run command lines with shell syntax under `PATH` instead of /bin/sh"},
 
 		typed(cli.GenericFlag{Name: "jobs", Aliases: []string{"j", "P", "max-procs"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; +N or -N: N more or fewer than the CPUs (at least 1); 0 for as many as there are records (default: the CPUs parmap may use)"}, parseJobs, jobsSpec{percent: 100}, ""),
@@ -57,7 +59,7 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "slurm", Category: catRun, Usage: "inside a Slurm allocation, run each job as a job step (srun --exclusive -N1 -n1); -j defaults to SLURM_NTASKS, and in a job array --shard to the array task's share"},
 		typed(cli.GenericFlag{Name: "shard", Category: catRun, Usage: "run only the jobs whose number n has (n-1) mod N = K, for `K/N` (0 ≤ K < N): one share of the input"}, parseShard, shard{}, ""),
 		&cli.BoolFlag{Name: "jobserver", Category: catRun, Usage: "serve a GNU make jobserver of -j slots to the jobs, so that a make or parmap they run shares the budget (under make -jN parmap always takes its slots from make)"},
-		&cli.BoolFlag{Name: "dry-run", Category: catRun, Usage: "print the commands instead of running them"},
+		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dryrun"}, Category: catRun, Usage: "print the commands instead of running them"},
 		&cli.BoolFlag{Name: "no-run-if-empty", Aliases: []string{"r"}, Category: catRun, Usage: "run nothing when there are no records (always so; accepted for GNU xargs and parallel)"},
 		typed(cli.GenericFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"}, parseSuccessCodes, nil, ""),
 		typed(cli.GenericFlag{Name: "kill-after", Category: catRun, Usage: "after SIGINT, SIGTERM or --timeout, give jobs `DURATION` before SIGKILL"}, duration("--kill-after"), channel.DefaultGrace, channel.DefaultGrace.String()),

@@ -50,7 +50,7 @@ func TestOutcomeIncomplete(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer stderr.Close()
-			if got := outcome(tc.sum, nil, nil, stderr); got != exitError {
+			if got := outcome("parmap", tc.sum, nil, nil, stderr); got != exitError {
 				t.Errorf("exit status %d, want %d", got, exitError)
 			}
 			b, _ := os.ReadFile(path)

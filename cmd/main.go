@@ -43,23 +43,29 @@ func Main() int {
 
 // run is Main with its surroundings passed in.
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
-	status := 0 // --help, --version and --completion run nothing
+	prog := programName(args[0]) // parmap, or parallel under that name
+	status := 0                  // --help, --version and --completion run nothing
 	app := newApp(stdout, stderr, func(inv *invocation) {
 		for _, w := range inv.warnings {
-			fmt.Fprintf(stderr, "parmap: %s\n", w)
+			fmt.Fprintf(stderr, "%s: %s\n", prog, w)
 		}
 		// Jobs are guarded by a copy of this program (Config.Guard): a
 		// test binary that calls run must recognise guard.Invoked too.
 		inv.cfg.Guard = true
 		status = execute(inv, stdin, stdout, stderr)
 	})
-	cliArgs, tail, err := splitArgs(args)
+	app.Name = prog
+	cliArgs, tail, err := splitArgs(args, prog == parallelName)
+	if err == nil && prog == parallelName {
+		cliArgs, tail, err = withParallelEnv(os.Getenv("PARALLEL"), cliArgs, tail)
+	}
 	if err == nil {
 		app.Metadata = map[string]any{"tail": tail}
 		err = app.Run(cliArgs)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(describe(err)))
+		msg := strings.ReplaceAll(describe(err), "see parmap --help", "see "+prog+" --help")
+		fmt.Fprintf(stderr, "%s: %s\n", prog, oneLine(msg))
 		return exitError
 	}
 	return status

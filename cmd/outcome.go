@@ -35,11 +35,12 @@ func execute(inv *invocation, stdin, stdout, stderr *os.File) int {
 	pipes := make(chan os.Signal, 1)
 	signal.Notify(pipes, syscall.SIGPIPE)
 	sum := engine.Run(context.Background(), cfg, engine.Streams{
-		Stdin: stdin, Stdout: stdout, Stderr: stderr, Signals: sigs, Word: wordNotice,
+		Stdin: stdin, Stdout: stdout, Stderr: stderr, Signals: sigs,
+		Word: func(n engine.Notice) string { return renamed(inv.prog, wordNotice(n)) },
 	})
 	signal.Stop(sigs)
 	signal.Stop(pipes)
-	return outcome(sum, inv.sourceFlags, stdout, stderr)
+	return outcome(inv.prog, sum, inv.sourceFlags, stdout, stderr)
 }
 
 // gcPercent is the Go collector's goal for a run. parmap's live heap is
@@ -54,13 +55,13 @@ func gcPercent(cfg *engine.Config) int {
 	return 25
 }
 
-// outcome words how a run ended and returns the exit status: it dies of
+// outcome words how a run ended (its messages start with prog) and returns the exit status: it dies of
 // the signal that stopped the run, reports an error (255), the exit status
 // a halt calls for, or the count of failed jobs. Output that could not be
 // written makes it 255 whatever the jobs did, after a line saying so.
-func outcome(sum engine.Summary, sourceFlags []string, stdout, stderr *os.File) int {
+func outcome(prog string, sum engine.Summary, sourceFlags []string, stdout, stderr *os.File) int {
 	say := func(msg string) int {
-		fmt.Fprintf(stderr, "parmap: %s\n", oneLine(msg))
+		fmt.Fprintf(stderr, "%s: %s\n", prog, oneLine(msg))
 		return exitError
 	}
 	if errors.Is(sum.Err, engine.ErrHostsDown) {

@@ -21,6 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"parmap":   func() { os.Exit(cmd.Main()) },
+		"parallel": func() { os.Exit(cmd.Main()) }, // the GNU parallel personality
 		"sleeper":  sleeper,
 		"spawner":  spawner,
 		"catcher":  catcher,
