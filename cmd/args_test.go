@@ -62,7 +62,7 @@ func TestSplitArgsErrors(t *testing.T) {
 		{[]string{"--keep-ordr"}, "unknown option --keep-ordr; did you mean --keep-order?"},
 		{[]string{"--tagstr"}, "option --tagstr needs a value (see parmap --help)"},
 		{[]string{"-j"}, "option -j needs a value (see parmap --help)"},
-		{[]string{"-q"}, "unknown option -q (see parmap --help)"},
+		{[]string{"-y"}, "unknown option -y (see parmap --help)"},
 	}
 	for _, c := range cases {
 		_, _, err := splitArgs(append([]string{"parmap"}, c.args...), false)

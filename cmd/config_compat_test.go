@@ -13,7 +13,7 @@ func invocationOf(t *testing.T, args ...string) *invocation {
 	t.Helper()
 	var got *invocation
 	app := newApp(io.Discard, io.Discard, func(inv *invocation) { got = inv })
-	cliArgs, tail, err := splitArgs(append([]string{"parmap"}, args...))
+	cliArgs, tail, err := splitArgs(append([]string{"parmap"}, args...), false)
 	if err == nil {
 		app.Metadata = map[string]any{"tail": tail}
 		err = app.Run(cliArgs)
