@@ -43,6 +43,9 @@ func Main() int {
 
 // run is Main with its surroundings passed in.
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
+	if isXargs(args) {
+		return runXargs(args, stdin, stdout, stderr)
+	}
 	status := 0 // --help, --version and --completion run nothing
 	app := newApp(stdout, stderr, func(inv *invocation) {
 		for _, w := range inv.warnings {

@@ -82,6 +82,8 @@ type Options struct {
 	// returned for it.
 	Halt   Halt
 	Halted func(HaltEvent)
+	// Stop stops the run at one of the job ends it names (as a halt soon).
+	Stop StopOn
 	// Hosts, when set, spreads the slots over hosts: host i has
 	// Hosts[i] slots, numbered after those of the hosts before it, and Jobs
 	// is their sum. A run whose result HostFailed reports as the host's

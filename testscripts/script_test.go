@@ -21,6 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"parmap":   func() { os.Exit(cmd.Main()) },
+		"xargs":    func() { os.Exit(cmd.Main()) }, // parmap under the name xargs
 		"sleeper":  sleeper,
 		"spawner":  spawner,
 		"catcher":  catcher,

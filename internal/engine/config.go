@@ -31,6 +31,9 @@ type Config struct {
 	// gets of its own (PARMAP_SEQ, PARMAP_SLOT, and MAKEFLAGS when the run
 	// serves a jobserver).
 	Env []string
+	// SlotVar, when set, names one more variable every job gets: its job
+	// slot counted from 0 (xargs --process-slot-var).
+	SlotVar string
 
 	// Jobs is the number of job slots: at most that many jobs at once.
 	// 0 means as many as there are records, up to exchange.MaxUnlimited.
@@ -53,6 +56,10 @@ type Config struct {
 	RetryDelay time.Duration
 	Delay      time.Duration
 	Halt       exchange.Halt
+	// Stop stops the run at the first job that ends as it names (no more
+	// jobs start; running ones finish); the Summary reports it as Halted,
+	// with that job's exit value as HaltExit, after a JobHalted notice.
+	Stop exchange.StopOn
 
 	// KeepOrder writes outputs in input order (a Map) rather than as jobs
 	// finish (a Queue).

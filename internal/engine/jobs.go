@@ -244,6 +244,9 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	env := append(r.env[:len(r.env):len(r.env)],
 		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
 		"PARMAP_SLOT="+strconv.Itoa(slot))
+	if r.cfg.SlotVar != "" {
+		env = append(env, r.cfg.SlotVar+"="+strconv.Itoa(slot-1))
+	}
 	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded()}
 	j.host = ":"
 	if r.remote != nil {

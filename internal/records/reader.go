@@ -20,9 +20,18 @@ type Options struct {
 	// command it goes into decides: quoting, pointers, several uses);
 	// nil means its length and a separator.
 	XArgsCost func(arg string) int
-	Slots     int  // with XArgs: job slots over which the last records are spread (0 or 1: no spreading)
-	Link      bool // --link: pair sources up instead of the cartesian product; the shortest ends it
-	Header    bool // --header : the first record of each source gives field names
+	Slots     int // with XArgs: job slots over which the last records are spread (0 or 1: no spreading)
+	// Exact, with XArgs and MaxArgs, makes a job whose MaxArgs units do
+	// not fit in XArgs together an ErrListTooLong instead of a shorter job
+	// (xargs -x; -L and -I imply it).
+	Exact bool
+	// Words, when set, reads xargs' input: the one source is cut into
+	// units (words, lines; see Words) instead of records, and XArgs must be
+	// set: units go into jobs as -X packs records, and a unit that cannot
+	// fit in XArgs alone is ErrArgTooLong.
+	Words  *Words
+	Link   bool // --link: pair sources up instead of the cartesian product; the shortest ends it
+	Header bool // --header : the first record of each source gives field names
 	// CheckNames, with Header, is given the field names once they are
 	// read; an error it returns is Next's, and no record is read.
 	CheckNames func(names []string) error
@@ -52,9 +61,10 @@ type Reader struct {
 	started bool
 	names   []string
 	seq     int64
-	pack    packer // with XArgs
-	late    error  // met while gathering a job: returned once that job is out
-	err     error  // sticky: io.EOF, a read error, or errClosed
+	pack    packer      // with XArgs
+	units   *unitReader // with Words
+	late    error       // met while gathering a job: returned once that job is out
+	err     error       // sticky: io.EOF, a read error, or errClosed
 }
 
 var errClosed = errors.New("records: Next called after Close")
@@ -80,7 +90,13 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
 	if opt.XArgs > 0 {
-		r.pack = packer{budget: opt.XArgs, limit: opt.MaxArgs, slots: max(opt.Slots, 1)}
+		r.pack = packer{budget: opt.XArgs, limit: opt.MaxArgs, slots: max(opt.Slots, 1), exact: opt.Exact}
+	}
+	if opt.Words != nil {
+		if len(ins) != 1 || opt.XArgs <= 0 || ins[0].src.kind == fromList {
+			return nil, errors.New("records: Words reads one file or standard input, with XArgs")
+		}
+		r.units = &unitReader{w: *opt.Words, in: ins[0]}
 	}
 	return r, nil
 }

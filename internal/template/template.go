@@ -38,6 +38,18 @@ type Options struct {
 	// among other text is repeated once for each of the record's Args (GNU
 	// parallel's context replace: a{}b gives a1b a2b a3b, not a1 2 3b).
 	Context bool
+	// Argv runs every template as an argv, whatever its number of words:
+	// one word is a program, not a command line (xargs).
+	Argv bool
+	// Only recognises no replacement string but Replace, and none when
+	// Replace is "": {}, {.}, {#}… are then plain text (xargs).
+	Only bool
+	// NoAppend never appends the record's Args to an argv that has no
+	// replacement string: it runs as written (xargs -I).
+	NoAppend bool
+	// Line words an expanded argv as Command.Line (for -t, --dry-run and
+	// the job log); nil means QuoteLine.
+	Line func(argv []string) string
 }
 
 // Mode is how a template runs its commands.
@@ -70,8 +82,10 @@ type Template struct {
 	mode   Mode
 	shell  string
 	force  bool
-	ctx    bool // Options.Context
-	static bool // has a replacement string other than {name}
+	ctx    bool                  // Options.Context
+	quote  func([]string) string // Options.Line
+	noApp  bool                  // Options.NoAppend
+	static bool                  // has a replacement string other than {name}
 
 	words []word    // Argv
 	line  shellLine // ShellLine
@@ -97,6 +111,9 @@ func CheckReplace(s string) error {
 }
 
 func newMatcher(opt Options) matcher {
+	if opt.Only {
+		return matcher{replace: opt.Replace, only: true, off: opt.Replace == ""}
+	}
 	if opt.Replace == "{}" {
 		return matcher{}
 	}
@@ -106,11 +123,21 @@ func newMatcher(opt Options) matcher {
 // Parse reads a command template: words as given on the command line (see the
 // package comment for what 0, 1 and more words mean).
 func Parse(words []string, opt Options) (*Template, error) {
-	t := &Template{shell: opt.Shell, force: opt.ForceShell, ctx: opt.Context}
+	t := &Template{shell: opt.Shell, force: opt.ForceShell, ctx: opt.Context, quote: opt.Line, noApp: opt.NoAppend}
 	if t.shell == "" {
 		t.shell = "/bin/sh"
 	}
+	if t.quote == nil {
+		t.quote = QuoteLine
+	}
 	m := newMatcher(opt)
+	if opt.Argv {
+		if len(words) == 0 {
+			return nil, errors.New("there is no command")
+		}
+		t.setWords(words, m)
+		return t, nil
+	}
 	switch len(words) {
 	case 0:
 		t.mode = RecordIsCommand

@@ -44,6 +44,7 @@ type token struct {
 type matcher struct {
 	replace string // the -I string; "" when {} stands for the record
 	off     bool   // recognize nothing (a record run as a command)
+	only    bool   // recognize replace only
 }
 
 // at reports the replacement string that starts at s[i:], if one does.
@@ -53,6 +54,9 @@ func (m matcher) at(s string, i int) (token, bool) {
 	}
 	if m.replace != "" && strings.HasPrefix(s[i:], m.replace) {
 		return token{src: srcArgs, raw: m.replace}, true
+	}
+	if m.only {
+		return token{}, false
 	}
 	if s[i] != '{' {
 		return token{}, false
