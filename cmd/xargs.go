@@ -1,9 +1,11 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -66,7 +68,7 @@ func runXargs(args []string, stdin, stdout, stderr *os.File) int {
 	if o.showLimits {
 		lim.show(stderr, chars, isTerminal(stdin))
 	}
-	cfg, err := xargsConfig(o, chars)
+	cfg, err := xargsConfig(o, chars, stderr)
 	if err != nil {
 		say(describe(err))
 		return xargsExitUsage
@@ -75,17 +77,25 @@ func runXargs(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 // xargsConfig settles the run o asks for; chars is the -s in force.
-func xargsConfig(o *xargsOptions, chars int) (*engine.Config, error) {
-	cfg := &engine.Config{Env: os.Environ(), Jobs: o.maxProcs, Trace: o.trace || o.prompt, Guard: true}
+func xargsConfig(o *xargsOptions, chars int, stderr io.Writer) (*engine.Config, error) {
+	cfg := &engine.Config{Env: os.Environ(), Jobs: o.maxProcs, Trace: o.trace, Guard: true}
 	cfg.Stop = exchange.StopOn{Exit: 255, Signaled: true, Unstarted: true}
 	if o.argFile != "" {
 		cfg.Sources = []records.Source{records.File(o.argFile)}
 	}
 	if o.prompt {
-		return nil, usagef("-p/--interactive is not supported under the name xargs yet")
+		tty, err := os.Open(ttyPath)
+		if err != nil {
+			return nil, usagef("failed to open %s for reading: %s", ttyPath, strerror(err))
+		}
+		cfg.Confirm = (&prompter{tty: bufio.NewReader(tty), stderr: stderr}).confirm
 	}
 	if o.openTTY {
-		return nil, usagef("-o/--open-tty is not supported under the name xargs yet")
+		tty, err := os.Open(ttyPath)
+		if err != nil {
+			return nil, usagef("failed to open %s: %s", ttyPath, strerror(err))
+		}
+		cfg.JobStdin = tty
 	}
 	if o.slotVar != "" {
 		cfg.SlotVar = o.slotVar
@@ -218,4 +228,24 @@ func executeXargs(cfg *engine.Config, stdin, stdout, stderr *os.File) int {
 func xargsProgram(line string) string {
 	name, _, _ := strings.Cut(line, " ")
 	return name
+}
+
+// ttyPath is the terminal -p asks on and -o gives the commands.
+const ttyPath = "/dev/tty"
+
+// prompter asks on the terminal whether to run each command (-p).
+type prompter struct {
+	mu     sync.Mutex
+	tty    *bufio.Reader
+	stderr io.Writer
+}
+
+// confirm prints the command and "?..." and reports whether the answer
+// read from the terminal starts with y or Y (GNU xargs -p).
+func (p *prompter) confirm(cmd template.Command) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.stderr, "%s?...", cmd.Line)
+	answer, _ := p.tty.ReadString('\n')
+	return strings.HasPrefix(answer, "y") || strings.HasPrefix(answer, "Y")
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"time"
 
 	"github.com/parmap/parmap/exchange"
@@ -44,6 +45,13 @@ type Config struct {
 	// tagged as its output is (GNU parallel's -v); Trace writes it to
 	// stderr as the job starts (-t). Neither applies with Reuse.
 	Verbose, Trace bool
+	// Confirm, when set, is asked before each job starts whether to run
+	// its command; false skips the job, which is then neither run nor
+	// counted (xargs -p). It says the command line itself: Trace does not.
+	Confirm func(cmd template.Command) bool
+	// JobStdin, when set, is every job's standard input instead of
+	// /dev/null (xargs -o: the terminal). Run does not close it.
+	JobStdin *os.File
 	// Success lists the exit values that count as success; nil means 0.
 	Success map[int]bool
 	// KillAfter is how long a stopped job gets before SIGKILL (a timeout,

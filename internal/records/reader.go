@@ -26,9 +26,9 @@ type Options struct {
 	// (xargs -x; -L and -I imply it).
 	Exact bool
 	// Words, when set, reads xargs' input: the one source is cut into
-	// units (words, lines; see Words) instead of records, and XArgs must be
-	// set: units go into jobs as -X packs records, and a unit that cannot
-	// fit in XArgs alone is ErrArgTooLong.
+	// units (words, lines; see Words) instead of records, and XArgs is
+	// the byte budget (0: nothing fits): units go into jobs as -X packs
+	// records, and a unit that cannot fit in XArgs alone is ErrArgTooLong.
 	Words  *Words
 	Link   bool // --link: pair sources up instead of the cartesian product; the shortest ends it
 	Header bool // --header : the first record of each source gives field names
@@ -89,12 +89,12 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR}
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
-	if opt.XArgs > 0 {
+	if opt.XArgs > 0 || opt.Words != nil {
 		r.pack = packer{budget: opt.XArgs, limit: opt.MaxArgs, slots: max(opt.Slots, 1), exact: opt.Exact}
 	}
 	if opt.Words != nil {
-		if len(ins) != 1 || opt.XArgs <= 0 || ins[0].src.kind == fromList {
-			return nil, errors.New("records: Words reads one file or standard input, with XArgs")
+		if len(ins) != 1 || ins[0].src.kind == fromList {
+			return nil, errors.New("records: Words reads one file or standard input")
 		}
 		r.units = &unitReader{w: *opt.Words, in: ins[0]}
 	}
@@ -122,7 +122,7 @@ func (r *Reader) Next() (Record, error) {
 	var rec Record
 	var err error
 	switch {
-	case r.opt.XArgs > 0:
+	case r.opt.XArgs > 0 || r.units != nil:
 		rec, err = r.nextPacked()
 	case r.opt.MaxArgs > 1:
 		rec, err = r.nextGroup()
