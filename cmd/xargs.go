@@ -73,6 +73,11 @@ func runXargs(args []string, stdin, stdout, stderr *os.File) int {
 		say(describe(err))
 		return xargsExitUsage
 	}
+	if o.argFile != "" && cfg.JobStdin == nil {
+		// Reading -a FILE, GNU xargs leaves its standard input to the
+		// commands.
+		cfg.JobStdin = stdin
+	}
 	return executeXargs(cfg, stdin, stdout, stderr)
 }
 
@@ -118,6 +123,9 @@ func xargsConfig(o *xargsOptions, chars int, stderr io.Writer) (*engine.Config, 
 		ro.MaxArgs, ro.Exact = o.maxArgs, o.exact
 	}
 	topt := template.Options{Argv: true, Only: true, Replace: o.replace, NoAppend: o.replace != "", Line: template.QuoteEscapeLine}
+	if !utf8Locale(os.Getenv) {
+		topt.Line = template.QuoteEscapeLineASCII
+	}
 	t, err := template.Parse(o.command, topt)
 	if err != nil {
 		return nil, err
@@ -248,4 +256,17 @@ func (p *prompter) confirm(cmd template.Command) bool {
 	fmt.Fprintf(p.stderr, "%s?...", cmd.Line)
 	answer, _ := p.tty.ReadString('\n')
 	return strings.HasPrefix(answer, "y") || strings.HasPrefix(answer, "Y")
+}
+
+// utf8Locale reports whether the locale's character set (LC_ALL, else
+// LC_CTYPE, else LANG) is UTF-8: -t then writes printable characters as
+// they are, as GNU does.
+func utf8Locale(getenv func(string) string) bool {
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if l := getenv(v); l != "" {
+			l = strings.ToLower(l)
+			return strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
+		}
+	}
+	return false
 }

@@ -8,10 +8,18 @@ import (
 )
 
 // QuoteEscape returns s quoted as GNU's quotearg does in its shell-escape
-// style (what GNU xargs -t prints): s itself when no shell reads anything
-// in it; "…" when its only special byte is a single quote; otherwise '…',
-// a single quote written '\”, and control bytes written $'\n', $'\001'.
-func QuoteEscape(s string) string {
+// style in a UTF-8 locale (what GNU xargs -t prints): s itself when no
+// shell reads anything in it; "…" when its only special byte is a single
+// quote; otherwise in single quotes, a single quote closing them, escaped
+// and reopening them, and control bytes (and bytes of no printable
+// character) written $'\n', $'\001'.
+func QuoteEscape(s string) string { return quoteEscape(s, true) }
+
+// QuoteEscapeASCII is QuoteEscape in the C locale: every byte above 0x7f is
+// written $'\ooo'.
+func QuoteEscapeASCII(s string) string { return quoteEscape(s, false) }
+
+func quoteEscape(s string, utf bool) string {
 	if s == "" {
 		return "''"
 	}
@@ -21,7 +29,7 @@ func QuoteEscape(s string) string {
 		switch {
 		case r == '\'':
 			quotes = true
-		case r == utf8.RuneError && n == 1, r < 0x20, r == 0x7f, r >= 0x80 && !unicode.IsPrint(r):
+		case unprintable(r, n, utf):
 			controls = true
 		case r < 0x80 && needsQuote(s, i):
 			special = true
@@ -39,7 +47,7 @@ func QuoteEscape(s string) string {
 	escaped := false // inside $'…'
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		ctl := r == utf8.RuneError && n == 1 || r < 0x20 || r == 0x7f || r >= 0x80 && !unicode.IsPrint(r)
+		ctl := unprintable(r, n, utf)
 		switch {
 		case ctl && !escaped:
 			b.WriteString(`'$'`)
@@ -64,11 +72,22 @@ func QuoteEscape(s string) string {
 	return b.String()
 }
 
+// unprintable reports whether rune r, n bytes long, is written escaped.
+func unprintable(r rune, n int, utf bool) bool {
+	return r < 0x20 || r == 0x7f || r >= 0x80 && (!utf || r == utf8.RuneError && n == 1 || !unicode.IsPrint(r))
+}
+
 // QuoteEscapeLine returns argv quoted by QuoteEscape and joined by spaces.
-func QuoteEscapeLine(argv []string) string {
+func QuoteEscapeLine(argv []string) string { return quoteEscapeLine(argv, true) }
+
+// QuoteEscapeLineASCII returns argv quoted by QuoteEscapeASCII and joined
+// by spaces.
+func QuoteEscapeLineASCII(argv []string) string { return quoteEscapeLine(argv, false) }
+
+func quoteEscapeLine(argv []string, utf bool) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
-		q[i] = QuoteEscape(a)
+		q[i] = quoteEscape(a, utf)
 	}
 	return strings.Join(q, " ")
 }

@@ -43,6 +43,9 @@ func TestQuoteEscape(t *testing.T) {
 			t.Errorf("QuoteEscape(%q) = %s, want %s", in, got, want)
 		}
 	}
+	if got := QuoteEscapeASCII("é"); got != `''$'\303\251'` {
+		t.Errorf("QuoteEscapeASCII(é) = %s", got)
+	}
 	if got := QuoteEscapeLine([]string{"echo", "a b", "c"}); got != "echo 'a b' c" {
 		t.Errorf("QuoteEscapeLine = %s", got)
 	}
