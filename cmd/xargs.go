@@ -142,7 +142,10 @@ func xargsConfig(o *xargsOptions, chars int, stderr io.Writer) (*engine.Config, 
 		base += len(w) - n*len(o.replace) + 1
 		uses += n
 	}
-	ro.XArgs = max(chars-base, 0)
+	if base > chars {
+		return nil, usagef("cannot fit single argument within argument list size limit")
+	}
+	ro.XArgs = chars - base
 	if o.replace != "" {
 		ro.XArgsCost = func(a string) int { return uses * len(a) }
 	}

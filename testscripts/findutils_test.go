@@ -186,7 +186,10 @@ func (c *expCase) run(xargs, dir string) string {
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(), "GNU_FINDUTILS_FD_LEAK_CHECK=1")
+	// Under -race, each run of parmap would otherwise sleep a second on
+	// exit.
+	cmd.Env = append(os.Environ(), "GNU_FINDUTILS_FD_LEAK_CHECK=1",
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	if c.cLocale {
 		cmd.Env = append(cmd.Env, "LC_ALL=C")
 	}
