@@ -78,7 +78,7 @@ func runXargs(args []string, stdin, stdout, stderr *os.File) int {
 		// commands.
 		cfg.JobStdin = stdin
 	}
-	return executeXargs(cfg, stdin, stdout, stderr)
+	return executeXargs(cfg, o.command[0], stdin, stdout, stderr)
 }
 
 // xargsConfig settles the run o asks for; chars is the -s in force.
@@ -106,7 +106,7 @@ func xargsConfig(o *xargsOptions, chars int, stderr io.Writer) (*engine.Config, 
 		cfg.SlotVar = o.slotVar
 	}
 	words := &records.Words{Quotes: !o.null && !o.delimSet, EOF: o.eof, Lines: o.maxLines > 0, WholeLine: o.replace != "",
-		RunEmpty: !o.noRunEmpty && o.replace == ""}
+		RunEmpty: !o.noRunEmpty && o.replace == "", NUL: func() { fmt.Fprintln(stderr, "xargs: "+xargsNULWarning) }}
 	ro := records.Options{Delim: '\n', Words: words, Slots: 1}
 	switch {
 	case o.null:
@@ -155,8 +155,9 @@ func xargsConfig(o *xargsOptions, chars int, stderr io.Writer) (*engine.Config, 
 
 // xargsRun is what a run under the name xargs learns from its notices.
 type xargsRun struct {
-	mu     sync.Mutex
-	status int // 124, 125, 126 or 127 once a job stopped the run
+	program string // the command's program, which GNU's messages name
+	mu      sync.Mutex
+	status  int // 124, 125, 126 or 127 (1: a command too long) once a job stopped the run
 }
 
 // word words a notice as GNU xargs would, and notes how a job that stopped
@@ -164,15 +165,19 @@ type xargsRun struct {
 func (x *xargsRun) word(n engine.Notice) string {
 	var msg string
 	status := 0
-	name := xargsProgram(n.Command)
+	name := x.program
 	switch n.Kind {
 	case engine.JobHalted:
 		switch {
 		case n.Err != nil:
 			status = xargsExitCannotRun
 			var se *channel.StartError
-			if errors.As(n.Err, &se) && se.Exit == xargsExitNotFound {
+			var long *template.TooLongError
+			switch {
+			case errors.As(n.Err, &se) && se.Exit == channel.ExitNotFound:
 				status = xargsExitNotFound
+			case errors.As(n.Err, &long):
+				status = xargsExitUsage
 			}
 		case n.Signal != 0:
 			status, msg = xargsExitSignaled, fmt.Sprintf("%s: terminated by signal %d", name, int(n.Signal))
@@ -197,9 +202,16 @@ func (x *xargsRun) word(n engine.Notice) string {
 	return "xargs: " + oneLine(msg)
 }
 
+// stopped is the exit status of a job that stopped the run, 0 for none.
+func (x *xargsRun) stopped() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.status
+}
+
 // executeXargs runs cfg and returns GNU xargs' exit status for it.
-func executeXargs(cfg *engine.Config, stdin, stdout, stderr *os.File) int {
-	x := &xargsRun{}
+func executeXargs(cfg *engine.Config, program string, stdin, stdout, stderr *os.File) int {
+	x := &xargsRun{program: program}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, handledSignals...)
 	pipes := make(chan os.Signal, 1)
@@ -222,8 +234,8 @@ func executeXargs(cfg *engine.Config, stdin, stdout, stderr *os.File) int {
 		return xargsExitUsage
 	case pipe:
 		return dieOf(syscall.SIGPIPE)
-	case x.status != 0:
-		return x.status
+	case x.stopped() != 0:
+		return x.stopped()
 	case sum.InputErr != nil:
 		say(wordXargsError(sum.InputErr, cfg))
 		return xargsExitUsage
@@ -233,12 +245,6 @@ func executeXargs(cfg *engine.Config, stdin, stdout, stderr *os.File) int {
 		return xargsExitFailed
 	}
 	return 0
-}
-
-// xargsProgram is the program of a command line as -t prints it.
-func xargsProgram(line string) string {
-	name, _, _ := strings.Cut(line, " ")
-	return name
 }
 
 // ttyPath is the terminal -p asks on and -o gives the commands.

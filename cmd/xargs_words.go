@@ -12,6 +12,7 @@ import (
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/internal/engine"
 	"github.com/parmap/parmap/internal/records"
+	"github.com/parmap/parmap/internal/template"
 )
 
 // wordXargsJobError words a job that could not run, as GNU xargs does:
@@ -26,6 +27,16 @@ func wordXargsJobError(err error, name string) string {
 			return name + ": " + strerror(syscall.ENOENT)
 		}
 		return name + ": " + strerror(se.Err)
+	}
+	var (
+		long *template.TooLongError
+		nul  *template.NULError
+	)
+	switch {
+	case errors.As(err, &long):
+		return "can't call exec() due to argument size restrictions"
+	case errors.As(err, &nul):
+		return fmt.Sprintf("%s: argument %d holds a NUL byte, which no argument can carry (use -0)", name, nul.Index)
 	}
 	return wordError(err)
 }
@@ -55,6 +66,9 @@ func wordXargsError(err error, cfg *engine.Config) string {
 	}
 	return wordError(err)
 }
+
+// xargsNULWarning is GNU's warning at a NUL byte in quoted input.
+const xargsNULWarning = "WARNING: a NUL character occurred in the input.  It cannot be passed through in the argument list.  Did you mean to use the --null option?"
 
 // strerror is the C library's text for err: "No such file or directory".
 func strerror(err error) string {

@@ -2,6 +2,7 @@ package records
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 )
@@ -31,6 +32,10 @@ type Words struct {
 	// RunEmpty makes one job without units of an input that has none
 	// (xargs runs its command once unless -r).
 	RunEmpty bool
+	// NUL, when set, is called once, at the first NUL byte of quoted
+	// input; a word ends at a NUL byte, the rest of it dropped, as GNU
+	// xargs' C strings end there.
+	NUL func()
 }
 
 // QuoteError is a quote that is not closed on its line (xargs' input).
@@ -65,6 +70,7 @@ type wordScanner struct {
 	eof  string
 	line bool // WholeLine: blanks do not end a word
 
+	nul      func()    // Words.NUL, nil once called
 	seek     io.Seeker // the seekable standard input; nil otherwise
 	base     int64     // its offset when reading started
 	consumed int64     // bytes read from br
@@ -73,7 +79,7 @@ type wordScanner struct {
 }
 
 func newWordScanner(r io.Reader, w Words, stdin bool) *wordScanner {
-	s := &wordScanner{br: bufio.NewReaderSize(r, bufSize), eof: w.EOF, line: w.WholeLine}
+	s := &wordScanner{br: bufio.NewReaderSize(r, bufSize), eof: w.EOF, line: w.WholeLine, nul: w.NUL}
 	if sk, ok := r.(io.Seeker); ok && stdin && w.EOF != "" {
 		if off, err := sk.Seek(0, io.SeekCurrent); err == nil {
 			s.seek, s.base = sk, off
@@ -122,7 +128,7 @@ func (s *wordScanner) read() (words []string, counted bool, err error) {
 				return words, false, &QuoteError{Quote: quote}
 			}
 			if !(first && s.isEOF()) {
-				words = append(words, string(s.buf))
+				words = append(words, s.word())
 			}
 			return words, false, io.EOF
 		}
@@ -142,13 +148,13 @@ func (s *wordScanner) read() (words []string, counted bool, err error) {
 				if s.isEOF() {
 					return words, counted, s.stop()
 				}
-				return append(words, string(s.buf)), counted, nil
+				return append(words, s.word()), counted, nil
 			}
 			if !s.line && isBlank(c) {
 				if s.isEOF() {
 					return words, false, s.stop()
 				}
-				words = append(words, string(s.buf))
+				words = append(words, s.word())
 				s.buf = s.buf[:0]
 				state, first = stSpace, false
 				continue
@@ -173,12 +179,24 @@ func (s *wordScanner) read() (words []string, counted bool, err error) {
 		case stBackslash:
 			state = stNorm
 		}
+		if c == 0 && s.nul != nil {
+			s.nul()
+			s.nul = nil
+		}
 		s.buf = append(s.buf, c)
 	}
 }
 
+// word is the word read, up to any NUL byte.
+func (s *wordScanner) word() string {
+	if i := bytes.IndexByte(s.buf, 0); i >= 0 {
+		return string(s.buf[:i])
+	}
+	return string(s.buf)
+}
+
 // isEOF reports whether the word read is the EOF string.
-func (s *wordScanner) isEOF() bool { return s.eof != "" && string(s.buf) == s.eof }
+func (s *wordScanner) isEOF() bool { return s.eof != "" && s.word() == s.eof }
 
 // stop ends the input at the EOF string, leaving a seekable standard input
 // just past what was read.

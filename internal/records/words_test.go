@@ -119,6 +119,15 @@ func TestWordsErrors(t *testing.T) {
 	}
 }
 
+// A NUL byte ends its word (GNU's C strings); NUL is told once.
+func TestWordsNUL(t *testing.T) {
+	told := 0
+	jobs, err := xargsJobs(t, "a\x00b c\x00d\x00\n", Words{Quotes: true, NUL: func() { told++ }}, 100, 0, false)
+	if err != nil || len(jobs) != 1 || strings.Join(jobs[0], ",") != "a,c" || told != 1 {
+		t.Errorf("jobs %q, err %v, told %d", jobs, err, told)
+	}
+}
+
 func TestWordsEOFLeavesOffset(t *testing.T) {
 	f, err := os.Open(writeFile(t, "in", "1\n2\n3\n"))
 	if err != nil {
