@@ -122,7 +122,7 @@ func xargsConfig(o *xargsOptions, chars int, stderr io.Writer) (*engine.Config, 
 	default:
 		ro.MaxArgs, ro.Exact = o.maxArgs, o.exact
 	}
-	topt := template.Options{Argv: true, Only: true, Replace: o.replace, NoAppend: o.replace != "", Line: template.QuoteEscapeLine}
+	topt := template.Options{Literal: true, Only: true, Replace: o.replace, NoAppend: o.replace != "", Line: template.QuoteEscapeLine}
 	if !utf8Locale(os.Getenv) {
 		topt.Line = template.QuoteEscapeLineASCII
 	}
