@@ -43,6 +43,9 @@ func Main() int {
 
 // run is Main with its surroundings passed in.
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
+	if isXargs(args) {
+		return runXargs(args, stdin, stdout, stderr)
+	}
 	prog := programName(args[0]) // parmap, or parallel under that name
 	status := 0                  // --help, --version and --completion run nothing
 	app := newApp(stdout, stderr, func(inv *invocation) {

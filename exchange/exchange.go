@@ -41,6 +41,11 @@ type Done func(t Task, slot int, res channel.Result)
 // starts no more jobs.
 var ErrNotStarted = errors.New("not started: the run starts no more jobs")
 
+// ErrSkipped, returned by a Task's Spec, skips the task: it does not run
+// and, like a task the run stopped before it started, comes to Done with
+// Err ErrNotStarted and is not counted (xargs -p answered no).
+var ErrSkipped = errors.New("skipped")
+
 // Options are the scheduler's settings.
 type Options struct {
 	// Jobs is the number of job slots; 0 means as many as there are tasks,
@@ -82,6 +87,8 @@ type Options struct {
 	// returned for it.
 	Halt   Halt
 	Halted func(HaltEvent)
+	// Stop stops the run at one of the job ends it names (as a halt soon).
+	Stop StopOn
 	// Hosts, when set, spreads the slots over hosts: host i has
 	// Hosts[i] slots, numbered after those of the hosts before it, and Jobs
 	// is their sum. A run whose result HostFailed reports as the host's
@@ -379,6 +386,8 @@ func (x *Exchange) attempt(t Task, slot int, tk *ticket) channel.Result {
 			return channel.Result{}
 		case err == nil:
 			return x.start(t, spec, slot, tk)
+		case errors.Is(err, ErrSkipped):
+			return channel.Result{Err: ErrNotStarted}
 		}
 		if _, ok := channel.Resource(err); ok && !x.opt.DryRun {
 			x.mu.Lock()

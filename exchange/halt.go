@@ -231,10 +231,14 @@ func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
 	if failed {
 		x.failed++
 	}
-	halt := !x.halted && x.opt.Halt.TriggeredOf(x.doneCount, x.failed, x.total)
+	stop := !x.halted && !x.opt.DryRun && x.opt.Stop.Stops(res)
+	halt := stop || !x.halted && x.opt.Halt.TriggeredOf(x.doneCount, x.failed, x.total)
 	var ev HaltEvent
 	if halt {
-		exit := x.opt.Halt.Exit(res.Exit, x.doneCount, x.failed, x.total)
+		exit := res.Exit
+		if !stop {
+			exit = x.opt.Halt.Exit(res.Exit, x.doneCount, x.failed, x.total)
+		}
 		x.halted, x.haltExit = true, exit
 		ev = HaltEvent{Task: t, Result: res, Done: x.doneCount, Failed: x.failed, Total: x.total,
 			Running: len(x.running), Exit: exit}
@@ -251,7 +255,7 @@ func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
 	}()
 	if halt {
 		x.closeQuit()
-		if x.opt.Halt.When == HaltNow {
+		if x.opt.Halt.When == HaltNow && !stop {
 			select {
 			case x.haltNow <- struct{}{}:
 			default:
@@ -262,4 +266,26 @@ func (x *Exchange) finish(t Task, slot int, res channel.Result, done Done) {
 	if halt && x.opt.Halted != nil {
 		x.opt.Halted(ev) // after the job's output, as GNU parallel tells it
 	}
+}
+
+// StopOn names the job ends that stop a run on their own, whatever the
+// Halt policy: no more jobs start and the running ones finish (GNU xargs
+// stops at a command that exits 255, is killed by a signal or cannot
+// run). The triggering job is told to Halted as a halt is, with its own
+// exit value as the exit. The zero StopOn stops nothing.
+type StopOn struct {
+	Exit      int  // this exit value; 0 for none
+	Signaled  bool // a job killed by a signal
+	Unstarted bool // a job that could not start (Result.Err)
+}
+
+// Stops reports whether res is one of the job ends s names.
+func (s StopOn) Stops(res channel.Result) bool {
+	switch {
+	case res.Err != nil:
+		return s.Unstarted && !errors.Is(res.Err, ErrNotStarted)
+	case res.Signal != 0:
+		return s.Signaled && !res.TimedOut
+	}
+	return s.Exit != 0 && res.Exit == s.Exit
 }

@@ -22,6 +22,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"parmap":   func() { os.Exit(cmd.Main()) },
 		"parallel": func() { os.Exit(cmd.Main()) }, // the GNU parallel personality
+		"xargs":    func() { os.Exit(cmd.Main()) }, // parmap under the name xargs
 		"sleeper":  sleeper,
 		"spawner":  spawner,
 		"catcher":  catcher,

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"time"
 
 	"github.com/parmap/parmap/exchange"
@@ -31,6 +32,9 @@ type Config struct {
 	// gets of its own (PARMAP_SEQ, PARMAP_SLOT, and MAKEFLAGS when the run
 	// serves a jobserver).
 	Env []string
+	// SlotVar, when set, names one more variable every job gets: its job
+	// slot counted from 0 (xargs --process-slot-var).
+	SlotVar string
 
 	// Jobs is the number of job slots: at most that many jobs at once.
 	// 0 means as many as there are records, up to exchange.MaxUnlimited.
@@ -41,6 +45,13 @@ type Config struct {
 	// tagged as its output is (GNU parallel's -v); Trace writes it to
 	// stderr as the job starts (-t). Neither applies with Reuse.
 	Verbose, Trace bool
+	// Confirm, when set, is asked before each job starts whether to run
+	// its command; false skips the job, which is then neither run nor
+	// counted (xargs -p). It says the command line itself: Trace does not.
+	Confirm func(cmd template.Command) bool
+	// JobStdin, when set, is every job's standard input instead of
+	// /dev/null (xargs -o: the terminal). Run does not close it.
+	JobStdin *os.File
 	// Success lists the exit values that count as success; nil means 0.
 	Success map[int]bool
 	// KillAfter is how long a stopped job gets before SIGKILL (a timeout,
@@ -53,6 +64,10 @@ type Config struct {
 	RetryDelay time.Duration
 	Delay      time.Duration
 	Halt       exchange.Halt
+	// Stop stops the run at the first job that ends as it names (no more
+	// jobs start; running ones finish); the Summary reports it as Halted,
+	// with that job's exit value as HaltExit, after a JobHalted notice.
+	Stop exchange.StopOn
 
 	// KeepOrder writes outputs in input order (a Map) rather than as jobs
 	// finish (a Queue).

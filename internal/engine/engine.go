@@ -267,6 +267,7 @@ func (r *run) exchangeOptions() exchange.Options {
 		RetryDelay: cfg.RetryDelay,
 		Delay:      cfg.Delay,
 		Halt:       cfg.Halt,
+		Stop:       cfg.Stop,
 		Halted:     r.halted,
 		Lowered:    r.lowered,
 	}

@@ -235,7 +235,12 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		return channel.Spec{}, err
 	}
 	j.cmd, j.slot = cmd, slot
-	if r.cfg.Trace {
+	switch {
+	case r.cfg.Confirm != nil:
+		if !r.cfg.Confirm(cmd) {
+			return channel.Spec{}, exchange.ErrSkipped
+		}
+	case r.cfg.Trace:
 		r.out.Message(cmd.Line)
 	}
 	if r.cfg.DryRun {
@@ -244,7 +249,11 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	env := append(r.env[:len(r.env):len(r.env)],
 		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
 		"PARMAP_SLOT="+strconv.Itoa(slot))
-	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded()}
+	if r.cfg.SlotVar != "" {
+		env = append(env, r.cfg.SlotVar+"="+strconv.Itoa(slot-1))
+	}
+	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded(),
+		Stdin: r.cfg.JobStdin}
 	j.host = ":"
 	if r.remote != nil {
 		j.host = r.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, r.lookPath)

@@ -79,18 +79,27 @@ func (in *input) read() (string, error) {
 
 // start opens the source for reading.
 func (in *input) start() error {
-	r := in.stdin
-	if in.src.kind == fromFile {
-		f, err := os.Open(in.src.path)
-		if err != nil {
-			in.done = true
-			return in.src.openError(in.index, err)
-		}
-		in.file = f
-		r = f
+	r, err := in.open()
+	if err != nil {
+		return err
 	}
 	in.split = newSplitter(r, in.delim, in.stripCR)
 	return nil
+}
+
+// open opens a file source (standard input is already open) and returns
+// what to read.
+func (in *input) open() (io.Reader, error) {
+	if in.src.kind != fromFile {
+		return in.stdin, nil
+	}
+	f, err := os.Open(in.src.path)
+	if err != nil {
+		in.done = true
+		return nil, in.src.openError(in.index, err)
+	}
+	in.file = f
+	return f, nil
 }
 
 // all reads every remaining value.

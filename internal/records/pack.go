@@ -19,9 +19,10 @@ type unit struct {
 // (10 tuples over 4 slots: 3, 3, 2, 2), so the last records keep every slot busy
 // instead of piling onto one.
 type packer struct {
-	budget int // bytes per job
-	limit  int // tuples per job, 0 for none
-	slots  int // at least 1
+	budget int  // bytes per job
+	limit  int  // tuples per job, 0 for none
+	exact  bool // Options.Exact
+	slots  int  // at least 1
 
 	pend []unit // read, not yet handed out
 	size int    // cost of pend
@@ -39,22 +40,36 @@ func (r *Reader) nextPacked() (Record, error) {
 			}
 			return Record{}, io.EOF
 		}
+		if r.units != nil && len(p.pend) > 0 && p.pend[0].cost > p.budget {
+			return Record{}, ErrArgTooLong
+		}
 		if p.limit > 0 && len(p.pend) >= p.limit {
 			return p.take(p.limit), nil
 		}
-		t, err := r.tuples.next()
+		u, err := r.nextUnit()
 		if err != nil {
 			if err != io.EOF {
 				r.late = err
 			}
 			p.eof = true
 			p.plan = spread(len(p.pend), p.slots)
+			if err != io.EOF && p.exact {
+				p.drop() // xargs -x runs nothing short of a full job
+			}
+			if r.units != nil && r.units.w.RunEmpty && r.seq == 0 && len(p.pend) == 0 && err == io.EOF {
+				p.plan = []int{0} // xargs runs its command once
+			}
 			continue
 		}
-		u := r.unit(t)
 		p.pend = append(p.pend, u)
 		p.size += u.cost
 		if len(p.pend) > 1 && p.size > p.budget {
+			switch {
+			case p.exact && u.cost > p.budget:
+				return Record{}, ErrArgTooLong
+			case p.exact && p.limit > 0:
+				return Record{}, ErrListTooLong
+			}
 			return p.take(len(p.pend) - 1), nil
 		}
 	}
@@ -63,9 +78,28 @@ func (r *Reader) nextPacked() (Record, error) {
 	return p.take(n), nil
 }
 
-// unit makes the unit of tuple t.
-func (r *Reader) unit(t []string) unit {
-	u := unit{args: append([]string(nil), t...)}
+// nextUnit reads the next unit: a tuple, or with Words an xargs unit.
+func (r *Reader) nextUnit() (unit, error) {
+	if r.units != nil {
+		words, err := r.units.next()
+		if err != nil {
+			return unit{}, err
+		}
+		return r.unit(words, false), nil
+	}
+	t, err := r.tuples.next()
+	if err != nil {
+		return unit{}, err
+	}
+	return r.unit(t, true), nil
+}
+
+// unit makes the unit of tuple t (copied when shared).
+func (r *Reader) unit(t []string, shared bool) unit {
+	u := unit{args: t}
+	if shared {
+		u.args = append([]string(nil), t...)
+	}
 	u.values = u.args
 	if r.opt.ColSep != nil {
 		u.values = r.fields(nil, t)
@@ -101,6 +135,12 @@ func (p *packer) take(n int) Record {
 	clear(p.pend[rest:])
 	p.pend = p.pend[:rest]
 	return Record{Values: b[:nv:nv], Args: b[nv:]}
+}
+
+// drop forgets the pending units.
+func (p *packer) drop() {
+	clear(p.pend)
+	p.pend, p.size, p.plan = p.pend[:0], 0, nil
 }
 
 // spread splits count tuples into min(slots, count) jobs whose sizes differ by

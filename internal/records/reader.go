@@ -31,6 +31,15 @@ type Options struct {
 	// Record carries Total ({##}); Shuffle (--shuf) also hands the jobs out
 	// in a random order, numbered 1, 2, 3… in that order, as GNU does.
 	ReadAll, Shuffle bool
+	// Exact, with XArgs and MaxArgs, makes a job whose MaxArgs units do
+	// not fit in XArgs together an ErrListTooLong instead of a shorter job
+	// (xargs -x; -L and -I imply it).
+	Exact bool
+	// Words, when set, reads xargs' input: the one source is cut into
+	// units (words, lines; see Words) instead of records, and XArgs is
+	// the byte budget (0: nothing fits): units go into jobs as -X packs
+	// records, and a unit that cannot fit in XArgs alone is ErrArgTooLong.
+	Words *Words
 	// CheckNames, with Header, is given the field names once they are
 	// read; an error it returns is Next's, and no record is read.
 	CheckNames func(names []string) error
@@ -60,10 +69,11 @@ type Reader struct {
 	started bool
 	names   []string
 	seq     int64
-	pack    packer    // with XArgs
-	all     *buffered // with ReadAll or Shuffle
-	late    error     // met while gathering a job: returned once that job is out
-	err     error     // sticky: io.EOF, a read error, or errClosed
+	pack    packer      // with XArgs
+	units   *unitReader // with Words
+	all     *buffered   // with ReadAll or Shuffle
+	late    error       // met while gathering a job: returned once that job is out
+	err     error       // sticky: io.EOF, a read error, or errClosed
 }
 
 var errClosed = errors.New("records: Next called after Close")
@@ -88,8 +98,14 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, eof: opt.EOF, trim: opt.Trim.fn()}
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
-	if opt.XArgs > 0 {
-		r.pack = packer{budget: opt.XArgs, limit: opt.MaxArgs, slots: max(opt.Slots, 1)}
+	if opt.XArgs > 0 || opt.Words != nil {
+		r.pack = packer{budget: opt.XArgs, limit: opt.MaxArgs, slots: max(opt.Slots, 1), exact: opt.Exact}
+	}
+	if opt.Words != nil {
+		if len(ins) != 1 || ins[0].src.kind == fromList {
+			return nil, errors.New("records: Words reads one file or standard input")
+		}
+		r.units = &unitReader{w: *opt.Words, in: ins[0]}
 	}
 	return r, nil
 }
@@ -132,7 +148,7 @@ func (r *Reader) Next() (Record, error) {
 // nextJob makes the next job's record as it comes.
 func (r *Reader) nextJob() (Record, error) {
 	switch {
-	case r.opt.XArgs > 0:
+	case r.opt.XArgs > 0 || r.units != nil:
 		return r.nextPacked()
 	case r.opt.MaxArgs > 1:
 		return r.nextGroup()

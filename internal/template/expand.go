@@ -47,10 +47,10 @@ func (t *Template) expandArgv(rec *records.Record, slot int) Command {
 		argv, u = t.words[i].expand(argv, rec, slot, t.ctx)
 		used = used || u
 	}
-	if !used && !t.static {
+	if !used && !t.static && !t.noApp {
 		argv = append(argv, rec.Args...)
 	}
-	return Command{Argv: argv, Line: QuoteLine(argv)}
+	return Command{Argv: argv, Line: t.quote(argv)}
 }
 
 // expandRecord reads a record as a command line: run directly when it has no

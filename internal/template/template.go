@@ -47,6 +47,15 @@ type Options struct {
 	// words are the program and its arguments, shell syntax in them is
 	// literal text.
 	Literal bool
+	// Only recognises no replacement string but Replace, and none when
+	// Replace is "": {}, {.}, {#}… are then plain text (xargs).
+	Only bool
+	// NoAppend never appends the record's Args to an argv that has no
+	// replacement string: it runs as written (xargs -I).
+	NoAppend bool
+	// Line words an expanded argv as Command.Line (for -t, --dry-run and
+	// the job log); nil means QuoteLine.
+	Line func(argv []string) string
 }
 
 // Mode is how a template runs its commands.
@@ -79,8 +88,10 @@ type Template struct {
 	mode   Mode
 	shell  string
 	force  bool
-	ctx    bool // Options.Context
-	static bool // has a replacement string other than {name}
+	ctx    bool                  // Options.Context
+	quote  func([]string) string // Options.Line
+	noApp  bool                  // Options.NoAppend
+	static bool                  // has a replacement string other than {name}
 
 	words []word    // Argv
 	line  shellLine // ShellLine
@@ -107,6 +118,9 @@ func CheckReplace(s string) error {
 
 func newMatcher(opt Options) matcher {
 	m := matcher{replace: opt.Replace, plus: opt.Plus, jobs: opt.Jobs}
+	if opt.Only {
+		return matcher{replace: opt.Replace, only: true, off: opt.Replace == ""}
+	}
 	if opt.Replace == "{}" {
 		m.replace = ""
 	}
@@ -116,12 +130,17 @@ func newMatcher(opt Options) matcher {
 // Parse reads a command template: words as given on the command line (see the
 // package comment for what 0, 1 and more words mean).
 func Parse(words []string, opt Options) (*Template, error) {
-	t := &Template{shell: opt.Shell, force: opt.ForceShell, ctx: opt.Context}
+	t := &Template{shell: opt.Shell, force: opt.ForceShell, ctx: opt.Context, quote: opt.Line, noApp: opt.NoAppend}
 	if t.shell == "" {
 		t.shell = "/bin/sh"
 	}
-	if err := checkPerl(words); err != nil {
-		return nil, err
+	if t.quote == nil {
+		t.quote = QuoteLine
+	}
+	if !opt.Only { // with Only, {= … =} is plain text
+		if err := checkPerl(words); err != nil {
+			return nil, err
+		}
 	}
 	m := newMatcher(opt)
 	switch {

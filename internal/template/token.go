@@ -53,6 +53,7 @@ type token struct {
 type matcher struct {
 	replace string // the -I string; "" when {} stands for the record
 	off     bool   // recognize nothing (a record run as a command)
+	only    bool   // recognize replace only
 	plus    bool   // --plus: GNU's extra replacement strings
 	jobs    int    // --plus: -j, the width of {0%}
 }
@@ -64,6 +65,9 @@ func (m matcher) at(s string, i int) (token, bool) {
 	}
 	if m.replace != "" && strings.HasPrefix(s[i:], m.replace) {
 		return token{src: srcArgs, raw: m.replace}, true
+	}
+	if m.only {
+		return token{}, false
 	}
 	if s[i] != '{' {
 		return token{}, false
