@@ -55,6 +55,11 @@ func splitArgs(args []string) (options, tail []string, err error) {
 				options = append(options, "--replace="+cmp.Or(a[j+1:], "{}"))
 				break
 			}
+			if name == "l" {
+				// GNU parallel's -l[N]: -L N, 1 when N is not attached.
+				options = append(options, "--max-lines="+cmp.Or(a[j+1:], "1"))
+				break
+			}
 			if !known[name] {
 				return nil, nil, usagef("unknown option -%s (see parmap --help)", name)
 			}

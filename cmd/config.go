@@ -87,6 +87,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.jobs,
 		func() error { return b.pipe(tail) },
 		b.records,
+		b.recordCounts,
 		b.template,
 		b.output,
 		b.control,
@@ -237,7 +238,7 @@ func (b *builder) records() error {
 func (b *builder) template() error {
 	c := b.c
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
-	topt.Context = c.Bool("xargs") // GNU's context replace
+	topt.Context = contextReplace(b) // GNU's context replace
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {
 			return usagef("%s", wordError(err))

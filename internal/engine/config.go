@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/blocks"
 	"github.com/parmap/parmap/internal/hosts"
 	"github.com/parmap/parmap/internal/jobserver"
 	"github.com/parmap/parmap/internal/progress"
@@ -108,6 +109,12 @@ type Pipe struct {
 	Block int64
 	// Header is the number of records repeated at the head of every block.
 	Header int
+	// Bounds, when set, are the record boundaries (--recend, --recstart,
+	// -L, -N) instead of Records.Delim; not with Ranges.
+	Bounds *blocks.Bounds
+	// RoundRobin starts at most Jobs jobs and deals the blocks to their
+	// stdin in turn (--round-robin); not with Ranges.
+	RoundRobin bool
 }
 
 // Reuse is the long-lived workers' settings (--reuse).

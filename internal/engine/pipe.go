@@ -31,6 +31,10 @@ func openBlocks(o *Pipe, delim byte, stdin io.Reader) (*blockSource, error) {
 		src.file = f
 		stdin = f
 	}
+	if !o.Ranges && o.Bounds != nil {
+		src.cut = blocks.NewBoundedCutter(stdin, int(o.Block), *o.Bounds, o.Header)
+		return src, nil
+	}
 	if !o.Ranges {
 		src.cut = blocks.NewCutter(stdin, int(o.Block), delim, o.Header)
 		return src, nil

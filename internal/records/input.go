@@ -14,6 +14,8 @@ type input struct {
 	stdin   io.Reader
 	delim   byte
 	stripCR bool
+	// continued: a value ending in a blank continues on the next (-L).
+	continued bool
 
 	i     int       // fromList: next index
 	split *splitter // fromStdin, fromFile: once started
@@ -21,9 +23,9 @@ type input struct {
 	done  bool
 }
 
-// next returns the source's next value, or io.EOF after the last. Other errors
-// are *SourceError.
-func (in *input) next() (string, error) {
+// read returns the source's next value as cut, or io.EOF after the last.
+// Other errors are *SourceError.
+func (in *input) read() (string, error) {
 	if in.done {
 		return "", io.EOF
 	}

@@ -26,6 +26,12 @@ type Options struct {
 	// CheckNames, with Header, is given the field names once they are
 	// read; an error it returns is Next's, and no record is read.
 	CheckNames func(names []string) error
+	// Continue (GNU's -L): a value that ends in a blank (space, tab…)
+	// continues on the next one of its source, joined as they are.
+	Continue bool
+	// NoArgs (GNU's -N0): each job still takes its records, but inserts
+	// none: its Values and Args are empty.
+	NoArgs bool
 }
 
 // DefaultOptions returns the options of a plain run: one record per line.
@@ -76,7 +82,7 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 		if s.kind == fromStdin && stdin == nil {
 			return nil, errors.New("records: a source is standard input but Open got none")
 		}
-		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR}
+		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, continued: opt.Continue}
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
 	if opt.XArgs > 0 {
@@ -116,6 +122,9 @@ func (r *Reader) Next() (Record, error) {
 	if err != nil {
 		r.err = err
 		return Record{}, err
+	}
+	if r.opt.NoArgs {
+		rec.Values, rec.Args = nil, nil
 	}
 	r.seq++
 	rec.Seq = r.seq

@@ -1,0 +1,95 @@
+package cmd
+
+import (
+	"github.com/parmap/parmap/internal/blocks"
+)
+
+// recordCounts reads GNU parallel's -N and -L (and --recend, --recstart,
+// --round-robin) after records: without --pipe, records per job; with it,
+// what a block's records are.
+func (b *builder) recordCounts() error {
+	c := b.c
+	n, nSet, err := get[int](c, "max-replace-args")
+	if err != nil {
+		return err
+	}
+	l, lSet, err := get[int](c, "max-lines")
+	if err != nil {
+		return err
+	}
+	if nSet && c.IsSet("max-args") {
+		return usagef("-n and -N both set the records per job; pick one")
+	}
+	if b.cfg.Pipe != nil {
+		return b.pipeBounds(n, nSet, l)
+	}
+	for _, f := range []string{"recend", "recstart", "round-robin"} {
+		if c.IsSet(f) {
+			return usagef("--%s only applies to --pipe and --pipepart blocks; add --pipe", f)
+		}
+	}
+	o := &b.cfg.Records
+	switch {
+	case nSet && n == 0:
+		o.MaxArgs, o.NoArgs = 1, true
+	case nSet:
+		o.MaxArgs = n
+	case lSet:
+		o.MaxArgs = l
+	}
+	o.Continue = lSet
+	if (nSet || lSet) && c.Bool("reuse") {
+		return usagef("--reuse sends one record at a time; drop -N and -L")
+	}
+	return nil
+}
+
+// contextReplace reports whether a word around {} repeats once per record
+// of a job (GNU's context replace): with -X, -N and -L.
+func contextReplace(b *builder) bool {
+	c := b.c
+	return c.Bool("xargs") || b.cfg.Pipe == nil && (c.IsSet("max-replace-args") || c.IsSet("max-lines"))
+}
+
+// pipeBounds settles the record boundaries of --pipe and --pipepart:
+// --recend (default the record separator), --recstart, -L N (a record is N
+// lines) and -N N (N records a block, whatever --block says).
+func (b *builder) pipeBounds(n int, nSet bool, l int) error {
+	c, p := b.c, b.cfg.Pipe
+	end, start := string([]byte{b.cfg.Records.Delim}), c.String("recstart")
+	switch {
+	case c.IsSet("recend") && (c.IsSet("delimiter") || c.Bool("null")):
+		return usagef("--recend and -d/-0 both say where records end; pick one")
+	case c.IsSet("recend"):
+		end = c.String("recend")
+	case c.IsSet("recstart"):
+		end = "" // GNU: --recstart alone is a record's start only
+	}
+	if end == "" && start == "" {
+		return usagef("--recend and --recstart are both empty: give a string that ends or starts each record")
+	}
+	if c.Bool("round-robin") {
+		switch {
+		case p.Ranges:
+			return usagef("--round-robin deals --pipe blocks to running jobs; use --pipe, not --pipepart")
+		case b.cfg.Jobs == 0:
+			return usagef("--round-robin needs a number of jobs; give -j N (1 or more), not -j 0")
+		case c.IsSet("retries"):
+			return usagef("--round-robin and --retries exclude each other: a job's blocks cannot be sent again")
+		}
+		p.RoundRobin = true
+	}
+	bounds := blocks.Bounds{End: end, Start: start, Group: l}
+	if nSet {
+		bounds.Count = n // -N0: by size, as GNU
+	}
+	if len(end) == 1 && start == "" && bounds.Group <= 1 && bounds.Count == 0 {
+		b.cfg.Records.Delim = end[0] // one byte: the plain, faster cut
+		return nil
+	}
+	if p.Ranges {
+		return usagef("--pipepart cuts blocks at a single byte; --recstart, a longer --recend, -N and -L need --pipe")
+	}
+	p.Bounds = &bounds
+	return nil
+}
