@@ -92,6 +92,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.output,
 		b.control,
 		b.structured,
+		b.outputFiles,
 		b.joblog,
 		b.reuse,
 		b.hosts,

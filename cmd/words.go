@@ -41,6 +41,9 @@ func wordError(err error) string {
 		joblog *engine.JoblogError
 		jobsrv *engine.JobserverError
 	)
+	if s, ok := wordTable(err); ok {
+		return s
+	}
 	switch {
 	case errors.Is(err, engine.ErrNoHosts):
 		return "no host of -S can be reached"

@@ -68,6 +68,9 @@ type Config struct {
 	// saved. JSON prints one JSON line per job instead of its output.
 	Results string
 	JSON    bool
+	// Files saves each job's stdout in a new file in TmpDir, kept after
+	// the run, and writes the file's name instead (--files).
+	Files bool
 	// Joblog, when set, is the job log; Resume skips every job whose command
 	// it shows, whatever its exit (GNU parallel's --resume), and appends to
 	// it; with ResumeFailed too, only the jobs it shows succeeded
