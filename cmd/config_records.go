@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"regexp"
+
 	"github.com/parmap/parmap/internal/blocks"
 )
 
@@ -23,7 +25,7 @@ func (b *builder) recordCounts() error {
 	if b.cfg.Pipe != nil {
 		return b.pipeBounds(n, nSet, l)
 	}
-	for _, f := range []string{"recend", "recstart", "round-robin"} {
+	for _, f := range []string{"recend", "recstart", "regexp", "round-robin"} {
 		if c.IsSet(f) {
 			return usagef("--%s only applies to --pipe and --pipepart blocks; add --pipe", f)
 		}
@@ -79,16 +81,27 @@ func (b *builder) pipeBounds(n int, nSet bool, l int) error {
 		}
 		p.RoundRobin = true
 	}
-	bounds := blocks.Bounds{End: end, Start: start, Group: l}
+	bounds := blocks.Bounds{End: end, Start: start, Group: l, Regexp: c.Bool("regexp")}
+	if bounds.Regexp {
+		for _, re := range []struct{ flag, expr string }{{"--recend", end}, {"--recstart", start}} {
+			x, err := regexp.Compile(re.expr)
+			switch {
+			case err != nil:
+				return usagef("%s %q is not a valid regular expression: %v", re.flag, re.expr, unwrapRegexp(err))
+			case re.expr != "" && x.MatchString(""):
+				return usagef("%s %q matches the empty string; give one that matches at least one character", re.flag, re.expr)
+			}
+		}
+	}
 	if nSet {
 		bounds.Count = n // -N0: by size, as GNU
 	}
-	if len(end) == 1 && start == "" && bounds.Group <= 1 && bounds.Count == 0 {
+	if len(end) == 1 && start == "" && bounds.Group <= 1 && bounds.Count == 0 && !bounds.Regexp {
 		b.cfg.Records.Delim = end[0] // one byte: the plain, faster cut
 		return nil
 	}
 	if p.Ranges {
-		return usagef("--pipepart cuts blocks at a single byte; --recstart, a longer --recend, -N and -L need --pipe")
+		return usagef("--pipepart cuts blocks at a single byte; --recstart, a longer --recend, --regexp, -N and -L need --pipe")
 	}
 	p.Bounds = &bounds
 	return nil

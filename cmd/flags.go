@@ -42,6 +42,7 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "max-lines", Aliases: []string{"L"}, Category: catInput, Usage: "put `N` input lines in each job, each one argument (a line ending in a blank continues on the next; -l is -L 1, -lN -L N); with --pipe, a record is N lines"}, count("-L", 1, "a whole number of lines, 1 or more"), 0, ""),
 		&cli.StringFlag{Name: "recend", Category: catInput, Usage: "with --pipe or --pipepart: records end with `STR` (default \\n)"},
 		&cli.StringFlag{Name: "recstart", Category: catInput, Usage: "with --pipe or --pipepart: records start with `STR`"},
+		&cli.BoolFlag{Name: "regexp", Category: catInput, Usage: "--recend and --recstart are regular expressions (Go's syntax), not strings"},
 		&cli.BoolFlag{Name: "round-robin", Aliases: []string{"round"}, Category: catInput, Usage: "with --pipe: start -j jobs once and deal the blocks to their stdin in turn, instead of a job per block"},
 		&cli.BoolFlag{Name: "link", Category: catInput, Usage: "pair the sources up instead of combining every value with every other (shortest wins)"},
 

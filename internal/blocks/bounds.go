@@ -3,6 +3,7 @@ package blocks
 import (
 	"bytes"
 	"io"
+	"regexp"
 )
 
 // Bounds are record boundaries richer than one delimiter byte, for a Cutter
@@ -21,6 +22,12 @@ type Bounds struct {
 	End, Start string
 	Group      int
 	Count      int
+	// Regexp reads End and Start as regular expressions (GNU's --regexp,
+	// in Go's syntax); NewBoundedCutter panics if one does not compile.
+	Regexp bool
+
+	endRe, startRe *regexp.Regexp // with Regexp; startRe anchored
+	startFind      *regexp.Regexp // with Regexp and End empty: Start, unanchored
 }
 
 // NewBoundedCutter returns a Cutter of r into blocks of whole records as b
@@ -30,6 +37,15 @@ type Bounds struct {
 func NewBoundedCutter(r io.Reader, size int, b Bounds, header int) *Cutter {
 	c := NewCutter(r, size, '\n', header)
 	b.Group = max(b.Group, 1)
+	if b.Regexp {
+		if b.End != "" {
+			b.endRe = regexp.MustCompile(b.End)
+		}
+		if b.Start != "" {
+			b.startRe = regexp.MustCompile(`\A(?:` + b.Start + ")")
+			b.startFind = regexp.MustCompile(b.Start)
+		}
+	}
 	c.bounds = &b
 	return c
 }
@@ -70,17 +86,17 @@ func (c *Cutter) nextBounded() (*Block, error) {
 // cut returns where the block at the head of buf ends, and false when that
 // needs more input (never so at the end of the input, ended).
 func (b *Bounds) cut(buf []byte, size int, ended bool) (int, bool) {
-	pat := b.End + b.Start
 	last, seen := -1, 0
 	for from := 0; ; {
-		i := bytes.Index(buf[from:], []byte(pat))
-		if i < 0 {
+		var p int
+		if p, from = b.next(buf, from); p < 0 {
 			break
 		}
-		p := from + i + len(b.End)
-		from += i + 1
 		if p == 0 {
 			continue // a Start at the head of the block starts its first record
+		}
+		if b.Regexp && !ended && p >= len(buf) {
+			break // the match might go on in the input still to come
 		}
 		if seen++; seen%b.Group != 0 {
 			continue
@@ -106,4 +122,35 @@ func (b *Bounds) cut(buf []byte, size int, ended bool) (int, bool) {
 		return last, true // the caller read past size: no boundary beyond is nearer
 	}
 	return 0, false
+}
+
+// next returns the first boundary found searching buf from from on (-1 for
+// none), and where to search on from for the next one.
+func (b *Bounds) next(buf []byte, from int) (p, nextFrom int) {
+	if !b.Regexp {
+		i := bytes.Index(buf[from:], []byte(b.End+b.Start))
+		if i < 0 {
+			return -1, len(buf)
+		}
+		return from + i + len(b.End), from + i + 1
+	}
+	for from <= len(buf) {
+		if b.endRe == nil { // a boundary before each match of Start
+			loc := b.startFind.FindIndex(buf[from:])
+			if loc == nil {
+				return -1, len(buf)
+			}
+			return from + loc[0], from + loc[0] + 1
+		}
+		loc := b.endRe.FindIndex(buf[from:])
+		if loc == nil {
+			return -1, len(buf)
+		}
+		i, j := from+loc[0], from+loc[1]
+		from = max(j, i+1)
+		if b.startRe == nil || b.startRe.Match(buf[j:]) {
+			return j, from
+		}
+	}
+	return -1, len(buf)
 }

@@ -57,6 +57,10 @@ func TestBoundedCutterGNU(t *testing.T) {
 		{"-N 3", "1\n2\n3\n4\n5\n6\n7\n", 1, Bounds{End: "\n", Count: 3}, []string{"1\n2\n3\n", "4\n5\n6\n", "7\n"}},
 		{"-L 2 -N 2", "1\n2\n3\n4\n5\n6\n7\n8\n9\n", 1, Bounds{End: "\n", Group: 2, Count: 2}, []string{"1\n2\n3\n4\n", "5\n6\n7\n8\n", "9\n"}},
 		{"-L 2 packs whole groups", "1\n2\n3\n4\n5\n6\n7\n", 9, Bounds{End: "\n", Group: 2}, []string{"1\n2\n3\n4\n", "5\n6\n7\n"}},
+		{"--regexp recstart", ">a\nx\n>b\ny\n>c\n", 1 << 20, Bounds{Start: ">", Count: 1, Regexp: true}, []string{">a\nx\n", ">b\ny\n", ">c\n"}},
+		{"--regexp recend", "a1b22c333d", 1 << 20, Bounds{End: "[0-9]+", Count: 1, Regexp: true}, []string{"a1", "b22", "c333", "d"}},
+		{"--regexp both", "x;;y;z", 1 << 20, Bounds{End: ";+", Start: "[a-z]", Count: 1, Regexp: true}, []string{"x;;", "y;", "z"}},
+		{"--regexp by size", "a1b22c333d", 4, Bounds{End: "[0-9]+", Regexp: true}, []string{"a1", "b22", "c333", "d"}},
 		{"no boundary at all", "abcdef", 2, Bounds{End: ";"}, []string{"abcdef"}},
 		{"empty", "", 2, Bounds{End: ";"}, nil},
 	} {
