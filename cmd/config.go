@@ -100,6 +100,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.tmpdir,
 		b.makeJobs,
 		b.settle,
+		b.roundRobinSlots,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"github.com/parmap/parmap/internal/blocks"
+	"github.com/parmap/parmap/internal/jobserver"
 )
 
 // recordCounts reads GNU parallel's -N and -L (and --recend, --recstart,
@@ -104,5 +105,23 @@ func (b *builder) pipeBounds(n int, nSet bool, l int) error {
 		return usagef("--pipepart cuts blocks at a single byte; --recstart, a longer --recend, --regexp, -N and -L need --pipe")
 	}
 	p.Bounds = &bounds
+	return nil
+}
+
+// roundRobinSlots checks, once the slots are settled, that --round-robin's
+// jobs can all run at once: its jobs end only when the input does, so one
+// that waits for a slot would wait for ever. Hosts, Slurm and make's
+// jobserver may give fewer slots than -j.
+func (b *builder) roundRobinSlots() error {
+	cfg := b.cfg
+	if cfg.Pipe == nil || !cfg.Pipe.RoundRobin {
+		return nil
+	}
+	switch {
+	case cfg.Hosts != nil, cfg.Slurm != nil:
+		return usagef("--round-robin runs its -j jobs on this machine, all at once; drop -S, --sshloginfile or --slurm")
+	case cfg.Make.Join.Style != jobserver.StyleNone:
+		return usagef("--round-robin needs its -j jobs running all at once, which make's jobserver does not promise; run it outside make -j, or from a recipe line without +")
+	}
 	return nil
 }
