@@ -101,8 +101,8 @@ func (b *builder) pipeBounds(n int, nSet bool, l int) error {
 		b.cfg.Records.Delim = end[0] // one byte: the plain, faster cut
 		return nil
 	}
-	if p.Ranges {
-		return usagef("--pipepart cuts blocks at a single byte; --recstart, a longer --recend, --regexp, -N and -L need --pipe")
+	if p.Ranges && (bounds.Regexp || bounds.Group > 1 || bounds.Count > 0) {
+		return usagef("--pipepart cuts blocks at fixed strings by size; --regexp, -N and -L need --pipe")
 	}
 	p.Bounds = &bounds
 	return nil

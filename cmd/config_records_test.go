@@ -77,7 +77,14 @@ func TestPipeBoundsOptions(t *testing.T) {
 			t.Errorf("%q: bounds %+v delim %q", tc.args, cfg.Pipe.Bounds, cfg.Records.Delim)
 		}
 	}
-	cfg, _ := configOf(t, "--pipe", "--round-robin", "-j3", "cat")
+	cfg, _ := configOf(t, "--pipepart", "-a", "/etc/passwd", "--recstart", ">", "cat")
+	if want := (&blocks.Bounds{Start: ">"}); !reflect.DeepEqual(cfg.Pipe.Bounds, want) {
+		t.Errorf("--pipepart --recstart: bounds %+v", cfg.Pipe.Bounds)
+	}
+	if _, msg := configOf(t, "--pipepart", "-a", "/etc/passwd", "-L2", "cat"); msg != "--pipepart cuts blocks at fixed strings by size; --regexp, -N and -L need --pipe" {
+		t.Errorf("--pipepart -L: %q", msg)
+	}
+	cfg, _ = configOf(t, "--pipe", "--round-robin", "-j3", "cat")
 	if !cfg.Pipe.RoundRobin {
 		t.Error("--round-robin not set")
 	}

@@ -105,3 +105,42 @@ func TestBoundedCutterError(t *testing.T) {
 		t.Fatalf("err = %v, want boom", err)
 	}
 }
+
+// Ranges with Bounds cut a file as a bounded Cutter cuts its bytes, for
+// windows small enough that a pattern crosses them.
+func TestRangesBoundsAsCutter(t *testing.T) {
+	inputs := []string{
+		">a\nx\n>b\nyy\n>c\nz\n", "x\n--\ny\n--\nz", "--\n--\n--\n", "a;b;;c;d;;;e", ">>a>b", "",
+		"h1\nh2\n>a\n>bb\n",
+	}
+	for _, in := range inputs {
+		for _, b := range []Bounds{{Start: ">"}, {End: "--\n"}, {End: "\n", Start: ">"}, {End: ";;"}, {End: ";", Start: "c"}} {
+			for _, size := range []int{1, 2, 3, 5, 8, 100} {
+				for _, header := range []int{0, 1} {
+					_, want := cutBounded(t, in, size, b, header)
+					for _, win := range []int{1, 2, 3, 7, 64} {
+						f := tempFile(t, []byte(in))
+						rs, err := newRangesBounds(f, int64(size), b, header, win)
+						if err != nil {
+							t.Fatal(err)
+						}
+						_, got, err := cutRanges(rs, []byte(in))
+						if err != nil {
+							t.Fatal(err)
+						}
+						var gotS []string
+						for _, g := range got {
+							gotS = append(gotS, string(g))
+						}
+						if !reflect.DeepEqual(gotS, want) {
+							t.Fatalf("%q by %+v, size %d, header %d, window %d: ranges %q, cutter %q", in, b, size, header, win, gotS, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	if _, err := NewRangesBounds(tempFile(t, nil), 1, Bounds{End: "x", Count: 2}, 0); !errors.Is(err, ErrBoundsForRanges) {
+		t.Fatalf("-N with ranges: %v", err)
+	}
+}

@@ -113,7 +113,8 @@ type Pipe struct {
 	// Header is the number of records repeated at the head of every block.
 	Header int
 	// Bounds, when set, are the record boundaries (--recend, --recstart,
-	// -L, -N) instead of Records.Delim; not with Ranges.
+	// -L, -N) instead of Records.Delim; with Ranges, only fixed strings
+	// (blocks.NewRangesBounds).
 	Bounds *blocks.Bounds
 	// RoundRobin starts at most Jobs jobs and deals the blocks to their
 	// stdin in turn (--round-robin); not with Ranges.

@@ -39,7 +39,13 @@ func openBlocks(o *Pipe, delim byte, stdin io.Reader) (*blockSource, error) {
 		src.cut = blocks.NewCutter(stdin, int(o.Block), delim, o.Header)
 		return src, nil
 	}
-	r, err := blocks.NewRanges(src.file, o.Block, delim, o.Header)
+	var r *blocks.Ranges
+	var err error
+	if o.Bounds != nil {
+		r, err = blocks.NewRangesBounds(src.file, o.Block, *o.Bounds, o.Header)
+	} else {
+		r, err = blocks.NewRanges(src.file, o.Block, delim, o.Header)
+	}
 	if err != nil {
 		src.close()
 		return nil, &InputError{Path: o.File, Ranges: true, Err: err}
