@@ -96,6 +96,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.joblog,
 		b.reuse,
 		b.hosts,
+		b.envVars,
 		b.cluster,
 		b.tmpdir,
 		b.makeJobs,
@@ -219,6 +220,9 @@ func (b *builder) records() error {
 	if c.Bool("xargs") {
 		o.XArgs = xargsBudget // Slots: settle
 	}
+	if err := b.compatRecords(&o); err != nil {
+		return err
+	}
 	h, set, _ := get[header](c, "header")
 	switch {
 	case !set:
@@ -241,6 +245,7 @@ func (b *builder) template() error {
 	c := b.c
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
 	topt.Context = contextReplace(b) // GNU's context replace
+	b.compatTemplate(&topt)
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {
 			return usagef("%s", wordError(err))
@@ -256,6 +261,9 @@ func (b *builder) template() error {
 		}
 	}
 	b.cfg.Tag = c.Bool("tag") || b.cfg.TagText != nil
+	if err := b.needsTotal(); err != nil {
+		return err
+	}
 	if b.cfg.Records.Header {
 		// With --header :, a {name} that names no column is an error.
 		tmpl, tag := b.cfg.Template, b.cfg.TagText

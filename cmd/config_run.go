@@ -55,8 +55,8 @@ func (b *builder) pipe(tail []string) error {
 	switch {
 	case c.Bool("reuse"):
 		return usagef("%s and --reuse exclude each other: blocks go to a new job each", mode)
-	case c.IsSet("max-args") || c.Bool("xargs") || c.IsSet("colsep") || c.Bool("link") || h.names:
-		return usagef("%s feeds blocks of records to each job's stdin; -n, -X, --colsep, --link and --header : do not apply", mode)
+	case c.IsSet("max-args") || c.Bool("xargs") || c.Bool("m") || c.IsSet("colsep") || c.Bool("link") || h.names:
+		return usagef("%s feeds blocks of records to each job's stdin; -n, -X, -m, --colsep, --link and --header : do not apply", mode)
 	case c.Bool("resume") || c.Bool("resume-failed"):
 		return usagef("%s cannot be used with --resume: blocks are not matched across runs", mode)
 	}

@@ -44,7 +44,10 @@ func wordError(err error) string {
 	if s, ok := wordTable(err); ok {
 		return s
 	}
+	var perl *template.PerlError
 	switch {
+	case errors.As(err, &perl):
+		return perl.Error() + `; use a shell command line instead, e.g. 'v={}; echo "${v/x/y}"'`
 	case errors.Is(err, engine.ErrNoHosts):
 		return "no host of -S can be reached"
 	case errors.As(err, &input):

@@ -31,6 +31,7 @@ type remote struct {
 	runner *hosts.Runner
 	hosts  []hosts.Host // those that answered
 	x      *exchange.Exchange
+	env    []string // Hosts.Env
 }
 
 // openRemote opens the hosts' master connections, before any job starts.
@@ -41,7 +42,7 @@ func openRemote(ctx context.Context, o *Hosts, notify func(Notice)) (*remote, er
 	if err != nil {
 		return nil, err
 	}
-	rm := &remote{runner: r}
+	rm := &remote{runner: r, env: o.Env}
 	octx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
 	for i, err := range r.Open(octx, o.List) {
@@ -88,7 +89,7 @@ func (rm *remote) spec(spec *channel.Spec, slot int, line string, seq int64, loo
 	if h.Local {
 		return ":"
 	}
-	env := []string{"PARMAP_SEQ=" + strconv.FormatInt(seq, 10), "PARMAP_SLOT=" + strconv.Itoa(slot)}
+	env := append([]string{"PARMAP_SEQ=" + strconv.FormatInt(seq, 10), "PARMAP_SLOT=" + strconv.Itoa(slot)}, rm.env...)
 	if spec.Feed != nil {
 		spec.Argv = rm.runner.Argv(h, index, line, env)
 	} else {

@@ -137,6 +137,8 @@ type Hosts struct {
 	List []hosts.Host
 	// SSH is the ssh command; nil for ssh.
 	SSH []string
+	// Env is NAME=value for each variable passed to the jobs there (--env).
+	Env []string
 }
 
 // Shard is one share of the jobs: those numbered n with (n-1) mod N = K.

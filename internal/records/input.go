@@ -17,14 +17,37 @@ type input struct {
 	// continued: a value ending in a blank continues on the next (-L).
 	continued bool
 
+	eof  string              // -E: a value equal to it ends the source ("": none)
+	trim func(string) string // --trim: applied to each value; nil: none
+
 	i     int       // fromList: next index
 	split *splitter // fromStdin, fromFile: once started
 	file  *os.File  // fromFile: while open
 	done  bool
 }
 
-// read returns the source's next value as cut, or io.EOF after the last.
-// Other errors are *SourceError.
+// next returns the source's next value, or io.EOF after the last (or at a
+// value equal to the -E string). Other errors are *SourceError.
+func (in *input) next() (string, error) {
+	v, err := in.readJoined()
+	if err != nil {
+		return v, err
+	}
+	if in.eof != "" && v == in.eof {
+		in.done = true
+		if err := in.close(); err != nil {
+			return "", in.src.readError(in.index, err)
+		}
+		return "", io.EOF
+	}
+	if in.trim != nil {
+		v = in.trim(v)
+	}
+	return v, nil
+}
+
+// read returns the source's next value as cut, without -L's joining, -E
+// and --trim.
 func (in *input) read() (string, error) {
 	if in.done {
 		return "", io.EOF

@@ -2,11 +2,10 @@ package records
 
 import "io"
 
-// next returns the source's next value, or io.EOF after the last. Other
-// errors are *SourceError. With continued (GNU's -L), a value ending in a
+// readJoined is read, and with continued (GNU's -L), a value ending in a
 // blank is joined with the values after it until one does not, as GNU
 // parallel and xargs read lines: "a \nb\n" is the one value "a b".
-func (in *input) next() (string, error) {
+func (in *input) readJoined() (string, error) {
 	v, err := in.read()
 	if err != nil || !in.continued {
 		return v, err

@@ -23,6 +23,14 @@ type Options struct {
 	Slots     int  // with XArgs: job slots over which the last records are spread (0 or 1: no spreading)
 	Link      bool // --link: pair sources up instead of the cartesian product; the shortest ends it
 	Header    bool // --header : the first record of each source gives field names
+	// EOF (-E) ends a source at a value equal to it; "" for none.
+	EOF string
+	// Trim (--trim) removes blanks around each value and field.
+	Trim Trim
+	// ReadAll reads the whole input before the first job, so that each
+	// Record carries Total ({##}); Shuffle (--shuf) also hands the jobs out
+	// in a random order, numbered 1, 2, 3… in that order, as GNU does.
+	ReadAll, Shuffle bool
 	// CheckNames, with Header, is given the field names once they are
 	// read; an error it returns is Next's, and no record is read.
 	CheckNames func(names []string) error
@@ -58,9 +66,10 @@ type Reader struct {
 	started bool
 	names   []string
 	seq     int64
-	pack    packer // with XArgs
-	late    error  // met while gathering a job: returned once that job is out
-	err     error  // sticky: io.EOF, a read error, or errClosed
+	pack    packer    // with XArgs
+	all     *buffered // with ReadAll or Shuffle
+	late    error     // met while gathering a job: returned once that job is out
+	err     error     // sticky: io.EOF, a read error, or errClosed
 }
 
 var errClosed = errors.New("records: Next called after Close")
@@ -82,7 +91,7 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 		if s.kind == fromStdin && stdin == nil {
 			return nil, errors.New("records: a source is standard input but Open got none")
 		}
-		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, continued: opt.Continue}
+		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, continued: opt.Continue, eof: opt.EOF, trim: opt.Trim.fn()}
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
 	if opt.XArgs > 0 {
@@ -111,13 +120,10 @@ func (r *Reader) Next() (Record, error) {
 	}
 	var rec Record
 	var err error
-	switch {
-	case r.opt.XArgs > 0:
-		rec, err = r.nextPacked()
-	case r.opt.MaxArgs > 1:
-		rec, err = r.nextGroup()
-	default:
-		rec, err = r.nextOne()
+	if r.opt.ReadAll || r.opt.Shuffle {
+		rec, err = r.nextBuffered()
+	} else {
+		rec, err = r.nextJob()
 	}
 	if err != nil {
 		r.err = err
@@ -130,6 +136,17 @@ func (r *Reader) Next() (Record, error) {
 	rec.Seq = r.seq
 	rec.Names = r.names
 	return rec, nil
+}
+
+// nextJob makes the next job's record as it comes.
+func (r *Reader) nextJob() (Record, error) {
+	switch {
+	case r.opt.XArgs > 0:
+		return r.nextPacked()
+	case r.opt.MaxArgs > 1:
+		return r.nextGroup()
+	}
+	return r.nextOne()
 }
 
 // Close closes any file still open; a failure is a *SourceError. Standard
@@ -202,8 +219,15 @@ func (r *Reader) fields(dst, t []string) []string {
 	if r.opt.ColSep == nil {
 		return append(dst, t...)
 	}
+	trim := r.opt.Trim.fn()
 	for _, v := range t {
+		n := len(dst)
 		dst = append(dst, r.opt.ColSep.Split(v, -1)...)
+		if trim != nil {
+			for i := n; i < len(dst); i++ {
+				dst[i] = trim(dst[i])
+			}
+		}
 	}
 	return dst
 }

@@ -17,4 +17,5 @@ type Record struct {
 	Values []string // what {1}, {2}, … pick
 	Args   []string // what {} expands to: one word each
 	Names  []string // field names from --header :, shared by all records; nil without it
+	Total  int64    // the number of jobs, with Options.ReadAll ({##}); 0 when not known
 }

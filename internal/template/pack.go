@@ -134,11 +134,11 @@ func (w *word) uses() int {
 // takes the record's Args writes it (doubled for each level of backquotes
 // around it, whose backslashes may double), or as appended when none does.
 func (s *shellLine) argCost(a string) int {
-	cost := 0
+	cost := s.ctxCost(a)
 	var buf []byte
 	for i := range s.toks {
 		st := &s.toks[i]
-		if st.tok.src != srcArgs {
+		if st.tok.src != srcArgs || s.inSpan(i) {
 			continue
 		}
 		n := len(a) // arithmetic: a number as it stands, or the job fails

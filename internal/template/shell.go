@@ -9,7 +9,8 @@ type shellLine struct {
 	text     string
 	lits     []string // len(toks)+1 pieces of the line around toks
 	toks     []shellToken
-	appendAt int // where xargs-style arguments go; -1 when the line has {}
+	appendAt int       // where xargs-style arguments go; -1 when the line has {}
+	ctx      []ctxSpan // with Options.Context (-X): the spans repeated for each record
 }
 
 func newShellLine(line string, toks []shellToken) shellLine {
@@ -30,6 +31,10 @@ func newShellLine(line string, toks []shellToken) shellLine {
 func (s *shellLine) expand(rec *records.Record, slot int) (line string, used bool, err error) {
 	if len(s.toks) == 0 && s.appendAt < 0 {
 		return s.text, false, nil
+	}
+	if len(s.ctx) > 0 && len(rec.Args) > 1 {
+		line, err := s.expandContext(rec, slot)
+		return line, true, err
 	}
 	size := len(s.text)
 	for _, a := range rec.Args {

@@ -38,6 +38,15 @@ type Options struct {
 	// among other text is repeated once for each of the record's Args (GNU
 	// parallel's context replace: a{}b gives a1b a2b a3b, not a1 2 3b).
 	Context bool
+	// Plus (--plus) adds GNU parallel's extra replacement strings: {..},
+	// {+.}, {##}, {0#}, {0%}, {:-x}, {/a/b}… (see plus.go); Jobs is -j,
+	// the width {0%} pads to.
+	Plus bool
+	Jobs int
+	// Literal (-q, --quote) runs even a one-word template as an argv: its
+	// words are the program and its arguments, shell syntax in them is
+	// literal text.
+	Literal bool
 }
 
 // Mode is how a template runs its commands.
@@ -97,10 +106,11 @@ func CheckReplace(s string) error {
 }
 
 func newMatcher(opt Options) matcher {
+	m := matcher{replace: opt.Replace, plus: opt.Plus, jobs: opt.Jobs}
 	if opt.Replace == "{}" {
-		return matcher{}
+		m.replace = ""
 	}
-	return matcher{replace: opt.Replace}
+	return m
 }
 
 // Parse reads a command template: words as given on the command line (see the
@@ -110,16 +120,22 @@ func Parse(words []string, opt Options) (*Template, error) {
 	if t.shell == "" {
 		t.shell = "/bin/sh"
 	}
+	if err := checkPerl(words); err != nil {
+		return nil, err
+	}
 	m := newMatcher(opt)
-	switch len(words) {
-	case 0:
+	switch {
+	case len(words) == 0:
 		t.mode = RecordIsCommand
 		return t, nil
-	case 1:
-		return t, t.parseLine(words[0], m)
+	case len(words) == 1 && !opt.Literal:
+		if err := t.parseLine(words[0], m); err != nil {
+			return nil, err
+		}
+	default:
+		t.setWords(words, m)
 	}
-	t.setWords(words, m)
-	return t, nil
+	return t, t.checkTokens()
 }
 
 func (t *Template) setWords(words []string, m matcher) {
@@ -152,6 +168,9 @@ func (t *Template) parseLine(line string, m matcher) error {
 	}
 	t.mode = ShellLine
 	t.line = newShellLine(line, l.toks)
+	if t.ctx {
+		t.line.ctx = t.line.contextSpans(m)
+	}
 	for i := range l.toks {
 		t.static = t.static || l.toks[i].tok.src != srcName
 	}

@@ -10,7 +10,11 @@ type Text struct {
 
 // ParseText reads a text template.
 func ParseText(s string, opt Options) (*Text, error) {
-	return &Text{w: parseWord(s, newMatcher(opt))}, nil
+	w := parseWord(s, newMatcher(opt))
+	if err := firstInvalid(w.toks); err != nil {
+		return nil, err
+	}
+	return &Text{w: w}, nil
 }
 
 // Expand returns the text for one record, run in job slot slot.

@@ -11,11 +11,17 @@ import (
 type source uint8
 
 const (
-	srcArgs  source = iota // {} (or the -I string): the record's Args
-	srcValue               // {n}: Values[n-1]
-	srcName                // {name}: the field named so by --header; its own text when there is none
-	srcSeq                 // {#}: the job number
-	srcSlot                // {%}: the job slot
+	srcArgs    source = iota // {} (or the -I string): the record's Args
+	srcValue                 // {n}: Values[n-1]
+	srcName                  // {name}: the field named so by --header; its own text when there is none
+	srcSeq                   // {#}: the job number
+	srcSlot                  // {%}: the job slot
+	srcTotal                 // --plus {##}: the number of jobs
+	srcSeqPad                // --plus {0#}: the job number, zero-padded to the width of the total
+	srcSlotPad               // --plus {0%}: the job slot, zero-padded to the width of -j (field)
+	srcNone                  // --plus {hgrp}, {agrp}: the host groups, which parmap has none of
+	srcHost                  // --plus {host}, {sshlogin}: ":", this machine
+	srcInvalid               // a --plus string that cannot be used; arg says why
 )
 
 // op is what a replacement string does to the value it picks.
@@ -28,6 +34,8 @@ const (
 	opDir          // {//}: dirname
 	opBaseNoExt    // {/.}: basename without extension
 	opTrim         // {^SUFFIX}: SUFFIX removed
+	opPlus         // --plus {..}, {+.}…: arg names it
+	opEdit         // --plus {:-x}, {#pat}, {/a/b}…: edit does it
 )
 
 // token is one replacement string of a template.
@@ -38,12 +46,15 @@ type token struct {
 	name  string // srcName: the text between the braces
 	arg   string // opTrim: the suffix; srcName with an op: the name without the op's suffix
 	raw   string // the replacement string as written, e.g. "{1/.}"
+	edit  *edit  // opEdit
 }
 
 // matcher finds replacement strings in template text.
 type matcher struct {
 	replace string // the -I string; "" when {} stands for the record
 	off     bool   // recognize nothing (a record run as a command)
+	plus    bool   // --plus: GNU's extra replacement strings
+	jobs    int    // --plus: -j, the width of {0%}
 }
 
 // at reports the replacement string that starts at s[i:], if one does.
@@ -68,6 +79,16 @@ func (m matcher) at(s string, i int) (token, bool) {
 func (m matcher) classify(raw string) (token, bool) {
 	in := raw[1 : len(raw)-1]
 	t := token{raw: raw}
+	if m.plus && in != "" {
+		pt, ok, err := m.classifyPlus(t, in)
+		if err != nil {
+			pt.src, pt.arg = srcInvalid, err.Error()
+			return pt, true
+		}
+		if ok {
+			return pt, true
+		}
+	}
 	switch in {
 	case "":
 		return t, m.replace == ""
@@ -126,6 +147,10 @@ func (t *token) apply(s string) string {
 		return noExt(basename(s))
 	case opTrim:
 		return strings.TrimSuffix(s, t.arg)
+	case opPlus:
+		return plusPath(t.arg, s)
+	case opEdit:
+		return t.edit.apply(s)
 	}
 	return s
 }
@@ -138,6 +163,16 @@ func (t *token) value(rec *records.Record, slot int) (v string, ok bool) {
 		return strconv.FormatInt(rec.Seq, 10), true
 	case srcSlot:
 		return strconv.Itoa(slot), true
+	case srcTotal:
+		return strconv.FormatInt(rec.Total, 10), true
+	case srcSeqPad:
+		return padded(rec.Seq, digits(rec.Total)), true
+	case srcSlotPad:
+		return padded(int64(slot), t.field), true
+	case srcNone:
+		return "", true
+	case srcHost:
+		return ":", true
 	case srcValue:
 		if t.field < len(rec.Values) {
 			return t.apply(rec.Values[t.field]), true
