@@ -77,7 +77,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	go func() {
 		defer close(tasks)
 		if r.blocks != nil && cfg.Pipe.RoundRobin {
-			r.dealBlocks(ctx, tasks, &readErr)
+			r.dealBlocks(ctx, x.Quit(), tasks, &readErr)
 			return
 		}
 		if r.blocks != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/parmap/parmap/internal/blocks"
+	"github.com/parmap/parmap/internal/fswait"
 )
 
 // pipeConfig is a --pipe run of words over input, read from a file.
@@ -87,4 +89,42 @@ func TestResultsTable(t *testing.T) {
 	if len(lines) != 6 || !strings.HasPrefix(lines[0], "Seq\tHost\t") || !strings.HasPrefix(lines[1], "1\t:\t") || !strings.HasSuffix(lines[1], "\t\"echo a\"\ta\t\"a") || lines[2] != "\"\t" || !strings.HasPrefix(lines[3], "2\t") {
 		t.Fatalf("file %q", b)
 	}
+}
+
+// When the run starts no more jobs (here: its context ends) while the input
+// stalls, the round-robin jobs' stdin is closed and the run ends: it does
+// not wait for input that may never come.
+func TestRoundRobinStopsOnStalledInput(t *testing.T) {
+	dir := t.TempDir()
+	got := filepath.Join(dir, "got")
+	cfg := config(t, []string{"sh", "-c", "read x; echo $x > " + got + "; cat > /dev/null"})
+	cfg.Sources = nil
+	cfg.Pipe = &Pipe{Block: 1, RoundRobin: true}
+	cfg.Jobs = 2
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	defer pr.Close()
+	if _, err := pw.WriteString("1\n"); err != nil {
+		t.Fatal(err)
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ended := make(chan Summary, 1)
+	go func() {
+		ended <- Run(ctx, cfg, Streams{Stdin: pr, Stdout: null, Stderr: null, Word: func(Notice) string { return "" }})
+	}()
+	exists := func() bool { _, err := os.Stat(got); return err == nil }
+	if err := fswait.Until(context.Background(), dir, nil, exists); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-ended // a hang here fails the test by its timeout
 }

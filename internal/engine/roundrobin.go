@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/parmap/parmap/exchange"
@@ -16,14 +17,16 @@ import (
 // every later block dealt to their stdin in turn, block n to job (n-1) mod
 // Jobs + 1, so a run's jobs get the same blocks every time. The header, if
 // any, heads each job's input once. A job whose stdin closes early has the
-// rest of its share dropped (as it would be by GNU parallel), never blocks
-// the others.
-func (r *run) dealBlocks(ctx context.Context, tasks chan<- exchange.Task, readErr *atomic.Pointer[error]) {
+// rest of its share dropped (as GNU parallel would lose it), and never
+// blocks the others. Once the run starts no more jobs (quit: a signal, a
+// halt, SIGHUP's drain), no more blocks are dealt and the jobs' stdin is
+// closed, as --pipe starts no more blocks then.
+func (r *run) dealBlocks(ctx context.Context, quit <-chan struct{}, tasks chan<- exchange.Task, readErr *atomic.Pointer[error]) {
 	cut := r.blocks.cut
-	var shares []chan *blocks.Block
+	var shares []share
 	defer func() {
-		for _, ch := range shares {
-			close(ch)
+		for _, sh := range shares {
+			close(sh.blocks)
 		}
 	}()
 	for n := 0; ; n++ {
@@ -38,10 +41,10 @@ func (r *run) dealBlocks(ctx context.Context, tasks chan<- exchange.Task, readEr
 			return
 		}
 		if len(shares) < max(r.cfg.Jobs, 1) {
-			ch := make(chan *blocks.Block, 1)
-			ch <- blk
-			shares = append(shares, ch)
-			j := &job{r: r, rec: records.Record{Seq: int64(len(shares))}, feed: feedShare(ch)}
+			sh := share{blocks: make(chan *blocks.Block, 1), gone: make(chan struct{}), once: new(sync.Once)}
+			sh.blocks <- blk
+			shares = append(shares, sh)
+			j := &job{r: r, rec: records.Record{Seq: int64(len(shares))}, feed: sh.feed(quit)}
 			r.bar.Add(1)
 			select {
 			case tasks <- j:
@@ -51,8 +54,14 @@ func (r *run) dealBlocks(ctx context.Context, tasks chan<- exchange.Task, readEr
 			continue
 		}
 		blk.Header = nil // once per job, with its first block
+		sh := shares[n%len(shares)]
 		select {
-		case shares[n%len(shares)] <- blk:
+		case sh.blocks <- blk:
+		case <-sh.gone:
+			blk.Release()
+		case <-quit:
+			blk.Release()
+			return
 		case <-ctx.Done():
 			blk.Release()
 			return
@@ -60,22 +69,35 @@ func (r *run) dealBlocks(ctx context.Context, tasks chan<- exchange.Task, readEr
 	}
 }
 
-// feedShare writes the blocks dealt to one job to its stdin until the input
-// ends; after a failed write it goes on taking (and dropping) its share, so
-// that dealing never waits on a job that is gone.
-func feedShare(share <-chan *blocks.Block) func(w *os.File) (int64, error) {
+// share is the blocks dealt to one job of --round-robin.
+type share struct {
+	blocks chan *blocks.Block // closed at the end of the input
+	gone   chan struct{}      // closed when the job's stdin is closed
+	once   *sync.Once         // closes gone
+}
+
+// feed writes the share's blocks to the job's stdin until the input ends,
+// a write fails (the job is gone or closed its stdin) or quit is closed.
+func (sh share) feed(quit <-chan struct{}) func(w *os.File) (int64, error) {
 	return func(w *os.File) (int64, error) {
+		defer sh.once.Do(func() { close(sh.gone) })
 		blocks.GrowPipe(w, pipeBuffer)
 		var n int64
-		var werr error
-		for blk := range share {
-			if werr == nil {
-				var m int64
-				m, werr = blk.WriteTo(w)
+		for {
+			select {
+			case blk, ok := <-sh.blocks:
+				if !ok {
+					return n, nil
+				}
+				m, err := blk.WriteTo(w)
 				n += m
+				blk.Release()
+				if err != nil {
+					return n, err
+				}
+			case <-quit:
+				return n, nil
 			}
-			blk.Release()
 		}
-		return n, werr
 	}
 }
