@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -37,7 +38,9 @@ func splitArgs(args []string) (options, tail []string, err error) {
 			if !known[name] || len(name) == 1 {
 				return nil, nil, unknownOption("--" + name)
 			}
-			if takesValue[name] && !hasValue {
+			if (name == "max-lines" || name == "maxlines") && !hasValue && (i+1 >= len(args) || !isNumber(args[i+1])) {
+				a = "--max-lines=1" // GNU's --max-lines[=N]: 1 when N is not given
+			} else if takesValue[name] && !hasValue {
 				if i+1 >= len(args) {
 					return nil, nil, usagef("option --%s needs a value (see parmap --help)", name)
 				}
@@ -87,4 +90,10 @@ func splitArgs(args []string) (options, tail []string, err error) {
 // source with the one before it.
 func isSourceSep(a string) bool {
 	return a == ":::" || a == "::::" || a == ":::+" || a == "::::+"
+}
+
+// isNumber reports whether s is a whole number (an optional value's test).
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }

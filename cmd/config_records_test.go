@@ -41,6 +41,9 @@ func TestRecordCountOptions(t *testing.T) {
 		{[]string{"-l", "echo"}, 1, false, true},
 		{[]string{"-l3", "echo"}, 3, false, true},
 		{[]string{"-L2", "-N3", "echo"}, 3, false, true},
+		{[]string{"--max-lines", "echo"}, 1, false, true},
+		{[]string{"--maxlines", "2", "echo"}, 2, false, true},
+		{[]string{"--maxreplaceargs", "2", "echo"}, 2, false, false},
 	} {
 		cfg, msg := configOf(t, tc.args...)
 		if msg != "" {
