@@ -20,6 +20,9 @@ func (b *builder) recordCounts() error {
 	if err != nil {
 		return err
 	}
+	if lSet {
+		l = max(l, 1) // GNU: -l 0 is -l 1
+	}
 	if nSet && c.IsSet("max-args") {
 		return usagef("-n and -N both set the records per job; pick one")
 	}
