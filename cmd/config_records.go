@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/parmap/parmap/internal/blocks"
 	"github.com/parmap/parmap/internal/jobserver"
@@ -71,6 +72,9 @@ func (b *builder) pipeBounds(n int, nSet bool, l int) error {
 	case c.IsSet("recstart"):
 		end = "" // GNU: --recstart alone is a record's start only
 	}
+	if !c.Bool("regexp") {
+		end, start = unescapeRecord(end), unescapeRecord(start)
+	}
 	if end == "" && start == "" {
 		return usagef("--recend and --recstart are both empty: give a string that ends or starts each record")
 	}
@@ -127,4 +131,22 @@ func (b *builder) roundRobinSlots() error {
 		return usagef("--round-robin needs its -j jobs running all at once, which make's jobserver does not promise; run it outside make -j, or from a recipe line without +")
 	}
 	return nil
+}
+
+// unescapeRecord reads the printf escapes GNU parallel reads in a fixed
+// --recend or --recstart: \0 \r \n \t \' \" and \\; any other
+// backslash stays as it is.
+func unescapeRecord(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			if r, ok := map[byte]byte{'0': 0, 'r': '\r', 'n': '\n', 't': '\t', '\'': '\'', '"': '"', '\\': '\\'}[s[i+1]]; ok {
+				b.WriteByte(r)
+				i++
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

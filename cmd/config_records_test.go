@@ -66,6 +66,8 @@ func TestPipeBoundsOptions(t *testing.T) {
 		{[]string{"--pipe", "--recend", ";", "cat"}, nil, ';'},
 		{[]string{"--pipe", "--recend", "--\n", "cat"}, &blocks.Bounds{End: "--\n"}, '\n'},
 		{[]string{"--pipe", "--recstart", ">", "cat"}, &blocks.Bounds{Start: ">"}, '\n'},
+		{[]string{"--pipe", "--recend", `\t\n\\x\q`, "cat"}, &blocks.Bounds{End: "\t\n\\x\\q"}, '\n'},
+		{[]string{"--pipe", "--regexp", "--recend", `\n`, "cat"}, &blocks.Bounds{End: `\n`, Regexp: true}, '\n'},
 		{[]string{"--pipe", "--recstart", ">", "--recend", "\n", "cat"}, &blocks.Bounds{End: "\n", Start: ">"}, '\n'},
 		{[]string{"--pipe", "-N2", "cat"}, &blocks.Bounds{End: "\n", Count: 2}, '\n'},
 		{[]string{"--pipe", "-N0", "cat"}, nil, '\n'},
