@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -99,6 +100,8 @@ func splitArgs(args []string, gnuParallel bool) (options, tail []string, err err
 			switch {
 			case name == "replace" && !hasValue:
 				value, i = optionalValue(i)
+			case name == "max-lines" && !hasValue && (i+1 >= len(args) || !isNumber(args[i+1])):
+				value = "1" // GNU's --max-lines[=N]: 1 when N is not given
 			case names.takesValue[name] && !hasValue:
 				if i+1 >= len(args) {
 					return nil, nil, usagef("option --%s needs a value (see parmap --help)", given)
@@ -123,6 +126,11 @@ func splitArgs(args []string, gnuParallel bool) (options, tail []string, err err
 					value, i = optionalValue(i)
 				}
 				options = append(options, "--replace="+value)
+				break
+			}
+			if short == "l" {
+				// GNU parallel's -l[N]: -L N, 1 when N is not attached.
+				options = append(options, "--max-lines="+cmp.Or(a[j+1:], "1"))
 				break
 			}
 			name, known := names.canon[short]
@@ -173,4 +181,10 @@ func sourceSeps(values, files string) func(string) string {
 		}
 		return ""
 	}
+}
+
+// isNumber reports whether s is a whole number (an optional value's test).
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }

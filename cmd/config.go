@@ -90,10 +90,12 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.jobs,
 		func() error { return b.pipe(tail) },
 		b.records,
+		b.recordCounts,
 		b.template,
 		b.output,
 		b.control,
 		b.structured,
+		b.outputFiles,
 		b.joblog,
 		b.reuse,
 		b.hosts,
@@ -102,6 +104,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.tmpdir,
 		b.makeJobs,
 		b.settle,
+		b.roundRobinSlots,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -245,7 +248,7 @@ func (b *builder) records() error {
 func (b *builder) template() error {
 	c := b.c
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
-	topt.Context = c.Bool("xargs") // GNU's context replace
+	topt.Context = contextReplace(b) // GNU's context replace
 	b.compatTemplate(&topt)
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {

@@ -16,7 +16,10 @@ import (
 // whole (engine.JobOutputLost).
 func wordOutputLost(err error) string {
 	var tmp *pmap.TmpError
+	var files *engine.FilesError
 	switch {
+	case errors.As(err, &files):
+		return fmt.Sprintf("--files: cannot save its output in %s: %s; it is written here instead", files.Path, describeFileErr(files.Err))
 	case errors.As(err, &tmp) && tmp.Spill:
 		return "output lost: " + tmp.Error()
 	case errors.As(err, &tmp):

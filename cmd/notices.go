@@ -22,7 +22,9 @@ func wordNotice(n engine.Notice) string {
 		s = fmt.Sprintf("job %d: %s", n.Seq, wordOutputLost(n.Err))
 	case engine.JobResultsFailed:
 		var dir *results.DirError
-		if errors.As(n.Err, &dir) { // it names the job
+		if t, ok := wordTable(n.Err); ok {
+			s = t
+		} else if errors.As(n.Err, &dir) { // it names the job
 			s = wordResults(dir)
 		} else {
 			s = fmt.Sprintf("job %d: --json: %s", n.Seq, wordError(n.Err))

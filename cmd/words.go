@@ -41,6 +41,9 @@ func wordError(err error) string {
 		joblog *engine.JoblogError
 		jobsrv *engine.JobserverError
 	)
+	if s, ok := wordTable(err); ok {
+		return s
+	}
 	var perl *template.PerlError
 	switch {
 	case errors.As(err, &perl):

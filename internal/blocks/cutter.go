@@ -44,8 +44,9 @@ type Cutter struct {
 	hdr    []byte
 	carry  []byte // bytes read past the last cut: the next block's head
 	seq    int64
-	err    error // from the reader, sticky; io.EOF at the end
-	big    bool  // the input has filled a block: new buffers start full size
+	err    error   // from the reader, sticky; io.EOF at the end
+	big    bool    // the input has filled a block: new buffers start full size
+	bounds *Bounds // NewBoundedCutter's; nil: records end with delim
 
 	mu   sync.Mutex
 	free [][]byte // released buffers
@@ -82,6 +83,9 @@ func (c *Cutter) Next() (*Block, error) {
 	}
 	if len(c.carry) == 0 && c.err != nil {
 		return nil, c.err
+	}
+	if c.bounds != nil {
+		return c.nextBounded()
 	}
 	buf := c.get(len(c.carry))
 	buf = append(buf, c.carry...)

@@ -25,13 +25,16 @@ func (r Range) Len() int64 { return r.End - r.Start }
 //
 // Next is for one goroutine.
 type Ranges struct {
-	f     *os.File
-	size  int64
-	delim byte
-	end   int64 // the file's size when opened
-	hdr   Range
-	next  Range // Start: where the next range starts; Seq: its number
-	win   []byte
+	f    *os.File
+	size int64
+	// A boundary is just after the first endLen bytes of each occurrence
+	// of pat: a delimiter byte, or --recend and --recstart (NewRangesBounds).
+	pat    []byte
+	endLen int
+	end    int64 // the file's size when opened
+	hdr    Range
+	next   Range // Start: where the next range starts; Seq: its number
+	win    []byte
 }
 
 // window is the most Ranges reads at a time looking for a delimiter.
@@ -54,15 +57,15 @@ func newRanges(f *os.File, size int64, delim byte, header, win int) (*Ranges, er
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", f.Name())
 	}
-	r := &Ranges{f: f, size: max(size, 1), delim: delim, end: st.Size(), win: make([]byte, win)}
+	r := &Ranges{f: f, size: max(size, 1), pat: []byte{delim}, endLen: 1, end: st.Size(), win: make([]byte, win)}
 	h := int64(0)
 	for ; header > 0 && h < r.end; header-- {
-		i, err := r.forward(h)
+		p, err := r.forward(h, h)
 		if err != nil {
 			return nil, err
 		}
-		h = i + 1
-		if i < 0 {
+		h = p
+		if p < 0 {
 			h = r.end
 		}
 	}
@@ -82,48 +85,64 @@ func (r *Ranges) Next() (Range, error) {
 	}
 	next.End = r.end
 	if r.end-next.Start > r.size {
-		i, err := r.backward(next.Start, next.Start+r.size)
-		if err == nil && i < 0 {
-			i, err = r.forward(next.Start + r.size)
+		p, err := r.backward(next.Start, next.Start+r.size)
+		if err == nil && p < 0 {
+			p, err = r.forward(next.Start, next.Start+r.size)
 		}
 		if err != nil {
 			return Range{}, err
 		}
-		if i >= 0 {
-			next.End = i + 1
+		if p >= 0 {
+			next.End = p
 		}
 	}
 	r.next = Range{Seq: next.Seq + 1, Start: next.End}
 	return next, nil
 }
 
-// backward returns the offset of the last delimiter in [lo, hi), or -1.
+// backward returns the last boundary p with lo < p <= hi, or -1.
 func (r *Ranges) backward(lo, hi int64) (int64, error) {
+	tail := int64(len(r.pat) - r.endLen) // of a pattern, past its boundary
+	step := int64(len(r.win))
 	for hi > lo {
-		from := max(lo, hi-int64(len(r.win)))
-		buf, err := r.read(from, hi)
-		if err != nil {
-			return 0, err
-		}
-		if i := bytes.LastIndexByte(buf, r.delim); i >= 0 {
-			return from + int64(i), nil
+		// The occurrences whose boundary is in (from, hi]: they start in
+		// [from+1-endLen, hi-endLen] and end by hi+tail.
+		from := max(lo, hi-max(1, step-int64(len(r.pat))+1))
+		// Only occurrences within the block, which starts at lo.
+		a, b := max(lo, from+1-int64(r.endLen)), min(r.end, hi+tail)
+		if b-a >= int64(len(r.pat)) {
+			buf, err := r.read(a, b)
+			if err != nil {
+				return 0, err
+			}
+			if i := bytes.LastIndex(buf, r.pat); i >= 0 {
+				if p := a + int64(i) + int64(r.endLen); p > lo {
+					return p, nil
+				}
+				return -1, nil // the last one starts the block
+			}
 		}
 		hi = from
 	}
 	return -1, nil
 }
 
-// forward returns the offset of the first delimiter at or after off, or -1.
-func (r *Ranges) forward(off int64) (int64, error) {
-	for off < r.end {
-		buf, err := r.read(off, min(r.end, off+int64(len(r.win))))
+// forward returns the first boundary p > off of the block starting at lo
+// (its own occurrences of the pattern only), or -1.
+func (r *Ranges) forward(lo, off int64) (int64, error) {
+	from := max(lo, off+1-int64(r.endLen)) // where such an occurrence may start
+	for from+int64(len(r.pat)) <= r.end {
+		buf, err := r.read(from, min(r.end, from+int64(len(r.win))))
 		if err != nil {
 			return 0, err
 		}
-		if i := bytes.IndexByte(buf, r.delim); i >= 0 {
-			return off + int64(i), nil
+		if i := bytes.Index(buf, r.pat); i >= 0 {
+			return from + int64(i) + int64(r.endLen), nil
 		}
-		off += int64(len(buf))
+		if from+int64(len(buf)) >= r.end {
+			break
+		}
+		from += int64(len(buf) - len(r.pat) + 1)
 	}
 	return -1, nil
 }

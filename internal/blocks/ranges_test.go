@@ -35,6 +35,12 @@ func rangeAll(f *os.File, size int64, delim byte, header, win int) (hdr []byte, 
 	if err != nil {
 		return nil, nil, err
 	}
+	return cutRanges(rs, data)
+}
+
+// cutRanges returns the bytes of data's header and of each range rs gives,
+// checking that the ranges follow one another from the header to its end.
+func cutRanges(rs *Ranges, data []byte) (hdr []byte, blocks [][]byte, err error) {
 	h := rs.Header()
 	if h.Seq != 0 || h.Start != 0 {
 		return nil, nil, errors.New("header range does not start the file")

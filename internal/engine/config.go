@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/blocks"
 	"github.com/parmap/parmap/internal/hosts"
 	"github.com/parmap/parmap/internal/jobserver"
 	"github.com/parmap/parmap/internal/progress"
@@ -82,6 +83,9 @@ type Config struct {
 	// saved. JSON prints one JSON line per job instead of its output.
 	Results string
 	JSON    bool
+	// Files saves each job's stdout in a new file in TmpDir, kept after
+	// the run, and writes the file's name instead (--files).
+	Files bool
 	// Joblog, when set, is the job log; Resume skips every job whose command
 	// it shows, whatever its exit (GNU parallel's --resume), and appends to
 	// it; with ResumeFailed too, only the jobs it shows succeeded
@@ -123,6 +127,13 @@ type Pipe struct {
 	Block int64
 	// Header is the number of records repeated at the head of every block.
 	Header int
+	// Bounds, when set, are the record boundaries (--recend, --recstart,
+	// -L, -N) instead of Records.Delim; with Ranges, only fixed strings
+	// (blocks.NewRangesBounds).
+	Bounds *blocks.Bounds
+	// RoundRobin starts at most Jobs jobs and deals the blocks to their
+	// stdin in turn (--round-robin); not with Ranges.
+	RoundRobin bool
 }
 
 // Reuse is the long-lived workers' settings (--reuse).

@@ -121,6 +121,7 @@ type run struct {
 	log     *joblog.Log     // nil without a job log
 	skip    map[string]bool // Resume: command lines logged (that succeeded, with ResumeFailed)
 	dir     *results.Dir    // nil without --results
+	table   *resultsTable   // nil without --results FILE.csv, .tsv, .json
 	lost    lostJobs        // the jobs that lost output, for Summary.Lost
 	guard   *guard.Guard    // Config.Guard, when jobs run here; nil otherwise
 	closers []func()        // what open opened, closed in reverse by close
@@ -219,6 +220,9 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		}
 	}
 	r.openGuard()
+	if cfg.Results != "" && !cfg.DryRun && results.FormatOf(cfg.Results) != results.NoTable {
+		return r, r.openTable()
+	}
 	if cfg.Results != "" && !cfg.DryRun {
 		if r.dir, err = results.OpenDir(cfg.Results); err != nil {
 			return r, err

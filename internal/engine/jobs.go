@@ -76,6 +76,10 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	// run ends; the run does not wait for it.
 	go func() {
 		defer close(tasks)
+		if r.blocks != nil && cfg.Pipe.RoundRobin {
+			r.dealBlocks(ctx, x.Quit(), tasks, &readErr)
+			return
+		}
 		if r.blocks != nil {
 			r.readBlocks(ctx, tasks, &readErr)
 			return

@@ -38,10 +38,11 @@ func (l *lostJobs) add(w where, seq int64) {
 // note counts the job of a notice that says it lost output.
 func (l *lostJobs) note(n Notice) {
 	var dir *results.DirError
+	var table *results.TableError
 	switch {
 	case n.Kind == JobOutputLost:
 		l.add(toOutput, n.Seq)
-	case n.Kind == JobResultsFailed && errors.As(n.Err, &dir):
+	case n.Kind == JobResultsFailed && (errors.As(n.Err, &dir) || errors.As(n.Err, &table)):
 		l.add(toResults, n.Seq)
 	case n.Kind == JobResultsFailed: // its JSON line, which is its output
 		l.add(toOutput, n.Seq)

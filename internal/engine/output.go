@@ -35,6 +35,9 @@ const (
 	buffered
 	// jsonLine: one JSON line stands in for the output (--json).
 	jsonLine
+	// tableLine: a row of the results file stands in for the output
+	// (--results FILE.csv), after the header when it is the first.
+	tableLine
 )
 
 // output is a job's output in its form.
@@ -42,7 +45,8 @@ type output struct {
 	form           form
 	pair           pmap.Pair    // captured, held
 	stdout, stderr *pmap.Buffer // buffered
-	json           []byte       // jsonLine
+	json           []byte       // jsonLine, tableLine
+	header         []byte       // tableLine
 	tag            string       // line prefix, "" for none: captured, held, buffered
 }
 
@@ -149,6 +153,11 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 	}
 	// --results and --json (Group mode only) record every job, one whose
 	// command could not be made too.
+	if r.table != nil {
+		r.tableRow(j, res)
+		r.order.Put(j.rec.Seq, j)
+		return
+	}
 	if (r.dir != nil || cfg.JSON) && r.record(j, res) {
 		r.order.Put(j.rec.Seq, j) // the JSON line stands in for the output
 		return
@@ -156,6 +165,9 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 	if j.out.form != captured {
 		r.order.Put(j.rec.Seq, j)
 		return
+	}
+	if cfg.Files && res.Err == nil {
+		r.saveFiles(j)
 	}
 	j.out.tag = r.tag(j, slot)
 	// If it is the job's turn now, its output goes out straight from the
@@ -294,6 +306,8 @@ func (r *run) emit(j *job) {
 		r.wrote(j, r.out.Stdout([]byte(j.cmd.Line+"\n")))
 	case jsonLine:
 		r.wrote(j, r.out.Stdout(o.json))
+	case tableLine:
+		r.writeRow(j)
 	case captured, held:
 		if r.cfg.Verbose {
 			r.wrote(j, r.out.Stdout(verboseLine(o.tag, j.cmd.Line)))

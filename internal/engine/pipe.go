@@ -31,11 +31,21 @@ func openBlocks(o *Pipe, delim byte, stdin io.Reader) (*blockSource, error) {
 		src.file = f
 		stdin = f
 	}
+	if !o.Ranges && o.Bounds != nil {
+		src.cut = blocks.NewBoundedCutter(stdin, int(o.Block), *o.Bounds, o.Header)
+		return src, nil
+	}
 	if !o.Ranges {
 		src.cut = blocks.NewCutter(stdin, int(o.Block), delim, o.Header)
 		return src, nil
 	}
-	r, err := blocks.NewRanges(src.file, o.Block, delim, o.Header)
+	var r *blocks.Ranges
+	var err error
+	if o.Bounds != nil {
+		r, err = blocks.NewRangesBounds(src.file, o.Block, *o.Bounds, o.Header)
+	} else {
+		r, err = blocks.NewRanges(src.file, o.Block, delim, o.Header)
+	}
 	if err != nil {
 		src.close()
 		return nil, &InputError{Path: o.File, Ranges: true, Err: err}

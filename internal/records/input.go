@@ -14,6 +14,8 @@ type input struct {
 	stdin   io.Reader
 	delim   byte
 	stripCR bool
+	// continued: a value ending in a blank continues on the next (-L).
+	continued bool
 
 	eof  string              // -E: a value equal to it ends the source ("": none)
 	trim func(string) string // --trim: applied to each value; nil: none
@@ -27,7 +29,7 @@ type input struct {
 // next returns the source's next value, or io.EOF after the last (or at a
 // value equal to the -E string). Other errors are *SourceError.
 func (in *input) next() (string, error) {
-	v, err := in.read()
+	v, err := in.readJoined()
 	if err != nil {
 		return v, err
 	}
@@ -44,7 +46,8 @@ func (in *input) next() (string, error) {
 	return v, nil
 }
 
-// read is next without -E and --trim.
+// read returns the source's next value as cut, without -L's joining, -E
+// and --trim.
 func (in *input) read() (string, error) {
 	if in.done {
 		return "", io.EOF

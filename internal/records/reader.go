@@ -43,6 +43,12 @@ type Options struct {
 	// CheckNames, with Header, is given the field names once they are
 	// read; an error it returns is Next's, and no record is read.
 	CheckNames func(names []string) error
+	// Continue (GNU's -L): a value that ends in a blank (space, tab…)
+	// continues on the next one of its source, joined as they are.
+	Continue bool
+	// NoArgs (GNU's -N0): each job still takes its records, but inserts
+	// none: its Values and Args are empty.
+	NoArgs bool
 }
 
 // DefaultOptions returns the options of a plain run: one record per line.
@@ -95,7 +101,7 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 		if s.kind == fromStdin && stdin == nil {
 			return nil, errors.New("records: a source is standard input but Open got none")
 		}
-		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, eof: opt.EOF, trim: opt.Trim.fn()}
+		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, continued: opt.Continue, eof: opt.EOF, trim: opt.Trim.fn()}
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
 	if opt.XArgs > 0 || opt.Words != nil {
@@ -138,6 +144,9 @@ func (r *Reader) Next() (Record, error) {
 	if err != nil {
 		r.err = err
 		return Record{}, err
+	}
+	if r.opt.NoArgs {
+		rec.Values, rec.Args = nil, nil
 	}
 	r.seq++
 	rec.Seq = r.seq
