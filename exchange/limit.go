@@ -15,6 +15,9 @@ package exchange
 // ulimit, the system's table of open files) is likely to run out again at
 // the same height, and a job that fails to start costs a fork.
 func (x *Exchange) short(err error, ends uint64) (again, stopped bool) {
+	if x.quitting() {
+		return false, true
+	}
 	if x.ends.Load() != ends {
 		return true, false
 	}
@@ -36,18 +39,27 @@ func (x *Exchange) short(err error, ends uint64) (again, stopped bool) {
 	if tell && x.opt.Lowered != nil {
 		x.opt.Lowered(running, err)
 	}
-	quit := false
 	select {
 	case <-ended:
 	case <-x.quit:
-		quit = true
 	}
 	x.mu.Lock()
 	x.waiting--
-	if quit {
+	// Both may be ready (a job ended as the run began to stop): stopping wins.
+	if x.quitting() {
 		return false, true
 	}
 	return true, false
+}
+
+// quitting reports whether the run began to stop (Drain, a signal, a halt).
+func (x *Exchange) quitting() bool {
+	select {
+	case <-x.quit:
+		return true
+	default:
+		return false
+	}
 }
 
 // grow starts another slot when every slot started has a task, up to the
