@@ -10,13 +10,14 @@ import (
 // The options GNU parallel users type that change how records are read and
 // templates expanded: -m, -E, --trim, --shuf, --plus, -q, --env.
 
-// compatRecords reads -m, -E, --trim and --shuf into o.
+// compatRecords reads -m, -E, -r, --trim and --shuf into o.
 func (b *builder) compatRecords(o *records.Options) error {
 	c := b.c
 	if c.Bool("m") {
 		o.XArgs = xargsBudget // Slots: settle
 	}
 	o.EOF = c.String("eof")
+	o.SkipBlank = c.Bool("no-run-if-empty")
 	o.Shuffle = c.Bool("shuf")
 	if o.Shuffle && b.cfg.Pipe != nil {
 		return usagef("--shuf runs records in a random order; --pipe blocks are cut as the input comes, drop one of them")

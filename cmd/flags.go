@@ -66,7 +66,7 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "shard", Category: catRun, Usage: "run only the jobs whose number n has (n-1) mod N = K, for `K/N` (0 ≤ K < N): one share of the input"}, parseShard, shard{}, ""),
 		&cli.BoolFlag{Name: "jobserver", Category: catRun, Usage: "serve a GNU make jobserver of -j slots to the jobs, so that a make or parmap they run shares the budget (under make -jN parmap always takes its slots from make)"},
 		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dryrun"}, Category: catRun, Usage: "print the commands instead of running them"},
-		&cli.BoolFlag{Name: "no-run-if-empty", Aliases: []string{"r"}, Category: catRun, Usage: "run nothing when there are no records (always so; accepted for GNU xargs and parallel)"},
+		&cli.BoolFlag{Name: "no-run-if-empty", Aliases: []string{"r"}, Category: catRun, Usage: "skip input lines that are empty or all blanks, as GNU parallel does (with no records parmap runs nothing anyway)"},
 		typed(cli.GenericFlag{Name: "success-codes", Category: catRun, Usage: "exit values in `LIST` count as success, e.g. 0,1 for grep (default: 0)"}, parseSuccessCodes, nil, ""),
 		typed(cli.GenericFlag{Name: "kill-after", Category: catRun, Usage: "after SIGINT, SIGTERM or --timeout, give jobs `DURATION` before SIGKILL"}, duration("--kill-after"), channel.DefaultGrace, channel.DefaultGrace.String()),
 		typed(cli.GenericFlag{Name: "timeout", Category: catRun, Usage: "stop a job running longer than `DURATION` (SIGTERM to its process group, SIGKILL after --kill-after); it fails"}, duration("--timeout"), 0, ""),

@@ -89,7 +89,8 @@ func (rm *remote) spec(spec *channel.Spec, slot int, line string, seq int64, loo
 	if h.Local {
 		return ":"
 	}
-	env := append([]string{"PARMAP_SEQ=" + strconv.FormatInt(seq, 10), "PARMAP_SLOT=" + strconv.Itoa(slot)}, rm.env...)
+	seqNo, slotNo := strconv.FormatInt(seq, 10), strconv.Itoa(slot)
+	env := append([]string{"PARMAP_SEQ=" + seqNo, "PARMAP_SLOT=" + slotNo, "PARALLEL_SEQ=" + seqNo, "PARALLEL_JOBSLOT=" + slotNo}, rm.env...)
 	if spec.Feed != nil {
 		spec.Argv = rm.runner.Argv(h, index, line, env)
 	} else {

@@ -30,8 +30,9 @@ type Config struct {
 	// Reuse).
 	Template *template.Template
 	// Env is the environment jobs inherit, before the variables each job
-	// gets of its own (PARMAP_SEQ, PARMAP_SLOT, and MAKEFLAGS when the run
-	// serves a jobserver).
+	// gets of its own (PARMAP_SEQ, PARMAP_SLOT, their GNU parallel names
+	// PARALLEL_SEQ and PARALLEL_JOBSLOT, and MAKEFLAGS when the run serves
+	// a jobserver).
 	Env []string
 	// SlotVar, when set, names one more variable every job gets: its job
 	// slot counted from 0 (xargs --process-slot-var).

@@ -201,6 +201,7 @@ func baseEnv(env []string, makeflags string) []string {
 	var out []string
 	for _, kv := range env {
 		if strings.HasPrefix(kv, "PARMAP_SEQ=") || strings.HasPrefix(kv, "PARMAP_SLOT=") ||
+			strings.HasPrefix(kv, "PARALLEL_SEQ=") || strings.HasPrefix(kv, "PARALLEL_JOBSLOT=") ||
 			strings.HasPrefix(kv, guard.RunVar+"=") ||
 			makeflags != "" && strings.HasPrefix(kv, "MAKEFLAGS=") {
 			continue
@@ -250,9 +251,10 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	if r.cfg.DryRun {
 		return channel.Spec{}, nil
 	}
+	seq, slotNo := strconv.FormatInt(j.rec.Seq, 10), strconv.Itoa(slot)
 	env := append(r.env[:len(r.env):len(r.env)],
-		"PARMAP_SEQ="+strconv.FormatInt(j.rec.Seq, 10),
-		"PARMAP_SLOT="+strconv.Itoa(slot))
+		"PARMAP_SEQ="+seq, "PARMAP_SLOT="+slotNo,
+		"PARALLEL_SEQ="+seq, "PARALLEL_JOBSLOT="+slotNo) // GNU parallel's names
 	if r.cfg.SlotVar != "" {
 		env = append(env, r.cfg.SlotVar+"="+strconv.Itoa(slot-1))
 	}

@@ -186,13 +186,14 @@ func (r *run) runReuse(ctx context.Context) Summary {
 }
 
 // workerSpec is the worker process for a slot: the command, with {%} and
-// PARMAP_SLOT for that slot.
+// PARMAP_SLOT (PARALLEL_JOBSLOT) for that slot.
 func (r *run) workerSpec(slot int) (channel.Spec, error) {
 	cmd, err := r.cfg.Template.Expand(&records.Record{}, slot)
 	if err != nil {
 		return channel.Spec{}, err
 	}
-	env := append(r.env[:len(r.env):len(r.env)], "PARMAP_SLOT="+strconv.Itoa(slot))
+	slotNo := strconv.Itoa(slot)
+	env := append(r.env[:len(r.env):len(r.env)], "PARMAP_SLOT="+slotNo, "PARALLEL_JOBSLOT="+slotNo)
 	return channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, ExtraFiles: r.make.files, Guard: r.guarded()}, nil
 }
 

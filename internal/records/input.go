@@ -19,6 +19,9 @@ type input struct {
 
 	eof  string              // -E: a value equal to it ends the source ("": none)
 	trim func(string) string // --trim: applied to each value; nil: none
+	// skipBlank (GNU parallel's -r): a value, of any source,
+	// that holds nothing but blanks is not a record.
+	skipBlank bool
 
 	i     int       // fromList: next index
 	split *splitter // fromStdin, fromFile: once started
@@ -30,6 +33,9 @@ type input struct {
 // value equal to the -E string). Other errors are *SourceError.
 func (in *input) next() (string, error) {
 	v, err := in.readJoined()
+	for err == nil && in.skipBlank && allBlank(v) && (in.eof == "" || v != in.eof) {
+		v, err = in.readJoined()
+	}
 	if err != nil {
 		return v, err
 	}
@@ -128,4 +134,18 @@ func (in *input) close() error {
 	err := in.file.Close()
 	in.file = nil
 	return err
+}
+
+// allBlank reports whether v holds nothing but blanks (perl's \s: space,
+// tab, newline, carriage return, form feed, vertical tab), as GNU parallel's
+// -r tests a line.
+func allBlank(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+		default:
+			return false
+		}
+	}
+	return true
 }

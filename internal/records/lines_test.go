@@ -44,3 +44,17 @@ func TestNoArgs(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// SkipBlank (GNU parallel's -r): empty and all-blank values are skipped, in
+// files and standard input as in ::: lists; other values keep their blanks.
+func TestSkipBlank(t *testing.T) {
+	r, err := Open([]Source{Stdin(), List([]string{"", "x", " \t"})}, strings.NewReader("a\n\n \t\f\n b\n"), Options{Delim: '\n', SkipBlank: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readAll(t, r)
+	want := []job{same("a", "x"), same(" b", "x")}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

@@ -46,6 +46,9 @@ type Options struct {
 	// Continue (GNU's -L): a value that ends in a blank (space, tab…)
 	// continues on the next one of its source, joined as they are.
 	Continue bool
+	// SkipBlank (GNU parallel's -r): a value of any source
+	// that is empty or all blanks is skipped, as if it were not there.
+	SkipBlank bool
 	// NoArgs (GNU's -N0): each job still takes its records, but inserts
 	// none: its Values and Args are empty.
 	NoArgs bool
@@ -101,7 +104,7 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 		if s.kind == fromStdin && stdin == nil {
 			return nil, errors.New("records: a source is standard input but Open got none")
 		}
-		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, continued: opt.Continue, eof: opt.EOF, trim: opt.Trim.fn()}
+		ins[i] = &input{src: s, index: i, stdin: stdin, delim: opt.Delim, stripCR: opt.StripCR, continued: opt.Continue, eof: opt.EOF, trim: opt.Trim.fn(), skipBlank: opt.SkipBlank}
 	}
 	r := &Reader{opt: opt, tuples: newTuples(ins, opt.Link)}
 	if opt.XArgs > 0 || opt.Words != nil {
