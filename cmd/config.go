@@ -218,8 +218,13 @@ func (b *builder) records() error {
 	if o.ColSep, _, err = get[*regexp.Regexp](c, "colsep"); err != nil {
 		return err
 	}
-	if o.MaxArgs, _, err = get[int](c, "max-args"); err != nil {
+	n, nSet, err := get[int](c, "max-args")
+	if err != nil {
 		return err
+	}
+	o.MaxArgs = n
+	if nSet && n == 0 {
+		o.MaxArgs, o.NoArgs = 1, true // GNU parallel: -n0 is -N0
 	}
 	if c.Bool("xargs") {
 		o.XArgs = xargsBudget // Slots: settle
@@ -256,12 +261,12 @@ func (b *builder) template() error {
 		}
 	}
 	command := b.command
-	if c.App.Name == parallelName {
-		// GNU parallel: one shell line, always run by the shell; but
-		// -X repeats words in context only in a line without shell
-		// syntax, run directly (template.Options.Context).
+	if c.App.Name == parallelName && !topt.Literal {
+		// GNU parallel: one shell line, always run by the shell (-X
+		// repeats the words around {} there too); with -q the words are
+		// taken literally, which parmap does without a shell.
 		command = shellCommand(command)
-		topt.ForceShell = !topt.Context
+		topt.ForceShell = true
 		if !c.IsSet("shell") {
 			topt.Shell = parallelShell(b.env.getenv)
 		}

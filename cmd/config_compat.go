@@ -40,11 +40,21 @@ func (b *builder) compatRecords(o *records.Options) error {
 	return nil
 }
 
-// compatTemplate sets the template options of --plus, -q and -m.
+// compatTemplate sets the template options of --plus, -q, -m and GNU's
+// --extensionreplace, --basenamereplace, --dirnamereplace,
+// --basenameextensionreplace, --seqreplace and --slotreplace.
 func (b *builder) compatTemplate(o *template.Options) {
 	o.Plus = b.c.Bool("plus")
 	o.Jobs = b.cfg.Jobs
 	o.Literal = b.c.Bool("quote")
+	for _, r := range []struct{ flag, std string }{
+		{"extensionreplace", "{.}"}, {"basenamereplace", "{/}"}, {"dirnamereplace", "{//}"},
+		{"basenameextensionreplace", "{/.}"}, {"seqreplace", "{#}"}, {"slotreplace", "{%}"},
+	} {
+		if v := b.c.String(r.flag); v != "" {
+			o.Aliases = append(o.Aliases, template.Alias{Text: v, For: r.std})
+		}
+	}
 	if b.c.Bool("m") {
 		o.Context = false // -m: the records go into the word, joined
 	}

@@ -31,7 +31,7 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "null", Aliases: []string{"0"}, Category: catInput, Usage: "records end with NUL, not newline (find -print0)"},
 		typed(cli.GenericFlag{Name: "delimiter", Aliases: []string{"d"}, Category: catInput, Usage: "records end with the byte `C` (escapes \\t \\n \\0 \\\\ \\xHH accepted)"}, parseDelim, '\n', ""),
 		typed(cli.GenericFlag{Name: "colsep", Aliases: []string{"C"}, Category: catInput, Usage: "split each record into fields {1} {2} … at matches of `REGEX`"}, parseColsep, nil, ""),
-		typed(cli.GenericFlag{Name: "max-args", Aliases: []string{"n"}, Category: catInput, Usage: "put `N` records in each job; {} expands to all of them"}, count("-n", 1, "a whole number of records per job, 1 or more"), 0, ""),
+		typed(cli.GenericFlag{Name: "max-args", Aliases: []string{"n"}, Category: catInput, Usage: "put `N` records in each job; {} expands to all of them (-n0 is -N0, as in GNU parallel)"}, count("-n", 0, "a whole number of records per job, 1 or more (0: one, inserted nowhere)"), 0, ""),
 		&cli.BoolFlag{Name: "xargs", Aliases: []string{"X"}, Category: catInput, Usage: "put as many records in each job as fit on a command line (-n caps it)"},
 		typed(cli.GenericFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}; with --pipe or --pipepart, a number N: the first N lines head every block"}, parseHeader, header{}, ""),
 		&cli.BoolFlag{Name: "strip-cr", Category: catInput, Usage: "drop a trailing carriage return from each record"},
@@ -55,6 +55,12 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "quote", Aliases: []string{"q"}, Category: catCommand, Usage: "run the command's words as they are, without a shell, even a single word: shell syntax in them is literal text"},
 
 		&cli.StringFlag{Name: "replace", Aliases: []string{"I"}, Category: catCommand, Usage: "use `STR` instead of {} for the record (--replace alone and -i are -I {}; --replace=STR and -iSTR are -I STR, as in GNU xargs)"},
+		&cli.StringFlag{Name: "extensionreplace", Aliases: []string{"er"}, Category: catCommand, Usage: "use `STR` instead of {.} (GNU parallel)"},
+		&cli.StringFlag{Name: "basenamereplace", Aliases: []string{"bnr"}, Category: catCommand, Usage: "use `STR` instead of {/} (GNU parallel)"},
+		&cli.StringFlag{Name: "dirnamereplace", Aliases: []string{"dnr"}, Category: catCommand, Usage: "use `STR` instead of {//} (GNU parallel)"},
+		&cli.StringFlag{Name: "basenameextensionreplace", Aliases: []string{"bner"}, Category: catCommand, Usage: "use `STR` instead of {/.} (GNU parallel)"},
+		&cli.StringFlag{Name: "seqreplace", Category: catCommand, Usage: "use `STR` instead of {#} (GNU parallel)"},
+		&cli.StringFlag{Name: "slotreplace", Category: catCommand, Usage: "use `STR` instead of {%} (GNU parallel)"},
 		&cli.StringFlag{Name: "shell", Category: catCommand, Usage: "run command lines with shell syntax under `PATH` instead of /bin/sh"},
 
 		typed(cli.GenericFlag{Name: "jobs", Aliases: []string{"j", "P", "max-procs"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; +N or -N: N more or fewer than the CPUs (at least 1); 0 for as many as there are records (default: the CPUs parmap may use)"}, parseJobs, jobsSpec{percent: 100}, ""),
@@ -101,6 +107,7 @@ func flags() []cli.Flag {
 
 		&cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Category: catInfo, Usage: "print the version"},
 		&cli.BoolFlag{Name: "will-cite", Category: catInfo, Usage: "does nothing: parmap asks for no citation (accepted for GNU parallel, as is --no-notice)"},
+		&cli.BoolFlag{Name: "use-cpus-instead-of-cores", Aliases: []string{"use-cores-instead-of-threads", "use-sockets-instead-of-threads"}, Category: catRun, Hidden: true, Usage: "does nothing: -j counts the CPUs parmap may use (accepted for GNU parallel)"},
 		&cli.BoolFlag{Name: "no-notice", Category: catInfo, Hidden: true, Usage: "does nothing (accepted for GNU parallel)"},
 		&cli.StringFlag{Name: "completion", Category: catInfo, Usage: "print the shell completion script for `SHELL` (bash, zsh or fish)"},
 	}

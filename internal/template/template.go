@@ -20,6 +20,7 @@ package template
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mattn/go-shellwords"
@@ -31,7 +32,10 @@ const MaxArg = 131071
 
 // Options are the settings that change how a template is read.
 type Options struct {
-	Replace    string // -I STR: this string replaces {} (only {}); "" means "{}"
+	Replace string // -I STR: this string replaces {} (only {}); "" means "{}"
+	// Aliases are more strings that stand for replacement strings, e.g.
+	// "EXT" for "{.}" (GNU parallel's --extensionreplace EXT).
+	Aliases    []Alias
 	Shell      string // the shell for command lines with shell syntax; "" means "/bin/sh"
 	ForceShell bool   // --shell given: run command lines under the shell even without shell syntax
 	// Context: a job carries many records (-X), and an argv word that holds {}
@@ -116,8 +120,19 @@ func CheckReplace(s string) error {
 	return nil
 }
 
+// Alias is a string that stands for a replacement string in a template:
+// Text for For ("EXT" for "{.}").
+type Alias struct{ Text, For string }
+
 func newMatcher(opt Options) matcher {
 	m := matcher{replace: opt.Replace, plus: opt.Plus, jobs: opt.Jobs}
+	for _, a := range opt.Aliases {
+		if a.Text != "" && a.Text != a.For {
+			m.aliases = append(m.aliases, a)
+		}
+	}
+	// The longest first, so that one alias holding another wins.
+	slices.SortStableFunc(m.aliases, func(a, b Alias) int { return len(b.Text) - len(a.Text) })
 	if opt.Only {
 		return matcher{replace: opt.Replace, only: true, off: opt.Replace == ""}
 	}

@@ -42,7 +42,7 @@ const (
 type token struct {
 	src   source
 	op    op
-	field int    // srcValue: index into Values
+	field int    // srcValue: index into Values, from its end when negative ({-1})
 	name  string // srcName: the text between the braces
 	arg   string // opTrim: the suffix; srcName with an op: the name without the op's suffix
 	raw   string // the replacement string as written, e.g. "{1/.}"
@@ -52,10 +52,13 @@ type token struct {
 // matcher finds replacement strings in template text.
 type matcher struct {
 	replace string // the -I string; "" when {} stands for the record
-	off     bool   // recognize nothing (a record run as a command)
-	only    bool   // recognize replace only
-	plus    bool   // --plus: GNU's extra replacement strings
-	jobs    int    // --plus: -j, the width of {0%}
+	// aliases are strings that stand for a brace group instead of it (GNU parallel's
+	// --extensionreplace and the like: "STR" for "{.}"), longest first.
+	aliases []Alias
+	off     bool // recognize nothing (a record run as a command)
+	only    bool // recognize replace only
+	plus    bool // --plus: GNU's extra replacement strings
+	jobs    int  // --plus: -j, the width of {0%}
 }
 
 // at reports the replacement string that starts at s[i:], if one does.
@@ -69,6 +72,13 @@ func (m matcher) at(s string, i int) (token, bool) {
 	if m.only {
 		return token{}, false
 	}
+	for _, a := range m.aliases {
+		if strings.HasPrefix(s[i:], a.Text) {
+			t, ok := m.classify(a.For)
+			t.raw = a.Text
+			return t, ok
+		}
+	}
 	if s[i] != '{' {
 		return token{}, false
 	}
@@ -76,7 +86,13 @@ func (m matcher) at(s string, i int) (token, bool) {
 	if j < 0 || s[i+1+j] != '}' {
 		return token{}, false
 	}
-	return m.classify(s[i : i+j+2])
+	raw := s[i : i+j+2]
+	for _, a := range m.aliases {
+		if raw == a.For {
+			return token{}, false // renamed: GNU takes the old spelling literally
+		}
+	}
+	return m.classify(raw)
 }
 
 // classify parses one brace group, braces included.
@@ -114,6 +130,11 @@ func (m matcher) classify(raw string) (token, bool) {
 	}
 	if n, err := strconv.Atoi(rest); err == nil && n >= 1 && rest[0] != '+' {
 		t.src, t.op, t.field = srcValue, o, n-1
+		return t, true
+	}
+	if n, err := strconv.Atoi(rest); err == nil && n <= -1 {
+		// {-1}: the last value, {-2} the one before (GNU parallel).
+		t.src, t.op, t.field = srcValue, o, n
 		return t, true
 	}
 	t.src, t.name = srcName, in
@@ -178,8 +199,12 @@ func (t *token) value(rec *records.Record, slot int) (v string, ok bool) {
 	case srcHost:
 		return ":", true
 	case srcValue:
-		if t.field < len(rec.Values) {
-			return t.apply(rec.Values[t.field]), true
+		i := t.field
+		if i < 0 {
+			i += len(rec.Values) // {-n}: counted from the last
+		}
+		if i >= 0 && i < len(rec.Values) {
+			return t.apply(rec.Values[i]), true
 		}
 		return "", true
 	case srcName:
