@@ -65,6 +65,9 @@ type builder struct {
 	command []string
 	flagOf  []string // the option that gave each source ("-a", "::::"; "" for stdin and :::), for its errors
 	jobsSet bool     // -j was given
+	// maxChars is -s (--max-chars): the longest command line -X and -m
+	// make, as text; 0 for none.
+	maxChars int
 }
 
 // invocation is what the command line asks for: the run's configuration,
@@ -216,6 +219,9 @@ func (b *builder) records() error {
 	}
 	var err error
 	if o.ColSep, _, err = get[*regexp.Regexp](c, "colsep"); err != nil {
+		return err
+	}
+	if b.maxChars, _, err = get[int](c, "max-chars"); err != nil {
 		return err
 	}
 	n, nSet, err := get[int](c, "max-args")

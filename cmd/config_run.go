@@ -291,6 +291,11 @@ func (b *builder) settle() error {
 			room := t.ArgRoom(argLimit(), envSize(cfg.Env), line)
 			cfg.Records.XArgs = min(cfg.Records.XArgs, room)
 			cfg.Records.XArgsCost = func(a string) int { return t.ArgCost(a, line) }
+			if b.maxChars > 0 {
+				// -s: the command line as one line of text, records quoted.
+				cfg.Records.XArgs = min(cfg.Records.XArgs, max(b.maxChars-t.LineLen(), 1))
+				cfg.Records.XArgsCost = func(a string) int { return t.ArgCost(a, true) }
+			}
 		}
 	}
 	return nil

@@ -32,6 +32,7 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "delimiter", Aliases: []string{"d"}, Category: catInput, Usage: "records end with the byte `C` (escapes \\t \\n \\0 \\\\ \\xHH accepted)"}, parseDelim, '\n', ""),
 		typed(cli.GenericFlag{Name: "colsep", Aliases: []string{"C"}, Category: catInput, Usage: "split each record into fields {1} {2} … at matches of `REGEX`"}, parseColsep, nil, ""),
 		typed(cli.GenericFlag{Name: "max-args", Aliases: []string{"n"}, Category: catInput, Usage: "put `N` records in each job; {} expands to all of them (-n0 is -N0, as in GNU parallel)"}, count("-n", 0, "a whole number of records per job, 1 or more (0: one, inserted nowhere)"), 0, ""),
+		typed(cli.GenericFlag{Name: "max-chars", Aliases: []string{"s"}, Category: catInput, Usage: "with -X or -m: command lines of at most `N` characters, the command and each record quoted as a shell would (GNU parallel's -s)"}, count("-s", 1, "a number of characters, 1 or more"), 0, ""),
 		&cli.BoolFlag{Name: "xargs", Aliases: []string{"X"}, Category: catInput, Usage: "put as many records in each job as fit on a command line (-n caps it)"},
 		typed(cli.GenericFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}; with --pipe or --pipepart, a number N: the first N lines head every block"}, parseHeader, header{}, ""),
 		&cli.BoolFlag{Name: "strip-cr", Category: catInput, Usage: "drop a trailing carriage return from each record"},

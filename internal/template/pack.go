@@ -153,3 +153,17 @@ func (s *shellLine) argCost(a string) int {
 	}
 	return cost
 }
+
+// LineLen returns the length of the template as one command line, before
+// any record goes in: what GNU's -s (--max-chars) counts besides the
+// records (each of which costs ArgCost with line set).
+func (t *Template) LineLen() int {
+	if t.mode == ShellLine {
+		return len(t.line.text) + 1
+	}
+	n := 0
+	for i := range t.words {
+		n += len(Quote(t.words[i].text)) + 1
+	}
+	return n
+}
