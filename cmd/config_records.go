@@ -76,7 +76,13 @@ func (b *builder) pipeBounds(n int, nSet bool, l int) error {
 		end, start = unescapeRecord(end), unescapeRecord(start)
 	}
 	if end == "" && start == "" {
-		return usagef("--recend and --recstart are both empty: give a string that ends or starts each record")
+		// GNU: no records at all; blocks of exactly --block bytes.
+		switch {
+		case p.Ranges:
+			return usagef("--pipepart cuts its file at record ends; with --recend '' (no records) use --pipe")
+		case nSet || l > 0:
+			return usagef("with --recend '' there are no records to count; drop -N and -L")
+		}
 	}
 	if c.Bool("round-robin") {
 		switch {

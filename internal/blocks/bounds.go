@@ -12,7 +12,8 @@ import (
 //
 // A record boundary is where End is followed by Start (between the two):
 // with Start empty, just after each End; with End empty, just before each
-// Start (never at the very beginning of a block). Group > 1 makes a record of
+// Start (never at the very beginning of a block); with both empty, anywhere
+// (a block is size bytes). Group > 1 makes a record of
 // Group such records (-L N: a record is N lines); Count > 0 makes every block
 // exactly Count records, whatever its size (-N N), the last one fewer.
 // Otherwise the package's rule holds with these records: a block ends at the
@@ -32,8 +33,9 @@ type Bounds struct {
 
 // NewBoundedCutter returns a Cutter of r into blocks of whole records as b
 // says, of about size bytes unless b.Count is set. The first header lines
-// (ending in '\n') of r are the header of every block. End and Start must
-// not both be empty.
+// (ending in '\n') of r are the header of every block. With End and Start
+// both empty there are no records: every block is size bytes, cut anywhere
+// (GNU's --recend ''); Count must then be 0.
 func NewBoundedCutter(r io.Reader, size int, b Bounds, header int) *Cutter {
 	c := NewCutter(r, size, '\n', header)
 	b.Group = max(b.Group, 1)
@@ -86,6 +88,16 @@ func (c *Cutter) nextBounded() (*Block, error) {
 // cut returns where the block at the head of buf ends, and false when that
 // needs more input (never so at the end of the input, ended).
 func (b *Bounds) cut(buf []byte, size int, ended bool) (int, bool) {
+	if b.End == "" && b.Start == "" {
+		// No records (GNU's --recend ''): blocks of exactly size bytes.
+		switch {
+		case len(buf) >= size:
+			return size, true
+		case ended:
+			return len(buf), true
+		}
+		return 0, false
+	}
 	last, seen := -1, 0
 	for from := 0; ; {
 		var p int

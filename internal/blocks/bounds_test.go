@@ -144,3 +144,24 @@ func TestRangesBoundsAsCutter(t *testing.T) {
 		t.Fatalf("-N with ranges: %v", err)
 	}
 }
+
+// With End and Start both empty there are no records: blocks are exactly
+// size bytes, the last one what is left (GNU's --recend '').
+func TestBoundedCutterNoRecords(t *testing.T) {
+	c := NewBoundedCutter(strings.NewReader("0123456789abcdefghij"), 7, Bounds{}, 0)
+	var got []string
+	for {
+		b, err := c.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(b.Data))
+		b.Release()
+	}
+	if want := []string{"0123456", "789abcd", "efghij"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
