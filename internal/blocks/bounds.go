@@ -35,7 +35,7 @@ type Bounds struct {
 // says, of about size bytes unless b.Count is set. The first header lines
 // (ending in '\n') of r are the header of every block. With End and Start
 // both empty there are no records: every block is size bytes, cut anywhere
-// (GNU's --recend ”); Count must then be 0.
+// (GNU's --recend with an empty string); Count must then be 0.
 func NewBoundedCutter(r io.Reader, size int, b Bounds, header int) *Cutter {
 	c := NewCutter(r, size, '\n', header)
 	b.Group = max(b.Group, 1)

@@ -146,7 +146,7 @@ func TestRangesBoundsAsCutter(t *testing.T) {
 }
 
 // With End and Start both empty there are no records: blocks are exactly
-// size bytes, the last one what is left (GNU's --recend ”).
+// size bytes, the last one what is left (GNU's --recend with an empty string).
 func TestBoundedCutterNoRecords(t *testing.T) {
 	c := NewBoundedCutter(strings.NewReader("0123456789abcdefghij"), 7, Bounds{}, 0)
 	var got []string
