@@ -100,7 +100,10 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 			"PARMAP_RUN mark, and holds the --joblog lock until then, so --resume never runs beside a survivor. " +
 			"Out of file descriptors or processes, a job waits for a running one to end and -j is lowered, with one warning. " +
 			"Output that cannot be written (standard output, --tmpdir, --results, --joblog) is named in one line and the run exits 255. " +
-			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors.\n\n" +
+			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors. " +
+			"Long options may be shortened to any unique beginning, and an option given twice takes its last value, as in GNU parallel. " +
+			"Run under the name parallel (a symlink), parmap is GNU parallel: the command's words make one shell command line, $PARALLEL holds more options, and messages start with parallel:. " +
+			"Run under the name xargs, it is GNU xargs 4.9: its options, blank and quote splitting of the input, -L, -s, -x, -E, -t, -p and exit statuses 123-127 (see xargs --help).\n\n" +
 			"Examples:\n\n" +
 			"    seq 1000 | parmap -j4 -k echo {}\n" +
 			"    find . -name '*.log' -print0 | parmap -0 gzip -9\n" +
@@ -109,7 +112,8 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 			"    parmap convert {} {.}.png ::: *.jpg\n" +
 			"    cat urls.txt | parmap --bar -j 8 curl -fsSO {}\n" +
 			"    zcat access.log.gz | parmap --pipe --block 20M grep -c ' 500 '\n" +
-			"    seq 1000000 | parmap --reuse --window 64 -k awk -W interactive '{print $1*2; fflush()}'",
+			"    seq 1000000 | parmap --reuse --window 64 -k awk -W interactive '{print $1*2; fflush()}'\n" +
+			"    ln -s \"$(command -v parmap)\" ~/bin/xargs; find . -name '*.o' -print0 | xargs -0 -P4 rm -f",
 		Version:                   Version,
 		HideVersion:               true, // parmap's own --version, -V: -v is GNU parallel's
 		Flags:                     flags(),
