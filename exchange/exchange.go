@@ -140,8 +140,11 @@ type Summary struct {
 	// HostsDown is true when every host was taken out of rotation.
 	HostsDown bool
 	// Lowered is how many jobs at once the run was lowered to when it ran
-	// out of a resource (Options.Lowered); 0 when it never was.
+	// out of a resource (Options.Lowered); 0 when it never was (or
+	// SetLimit set the limit since).
 	Lowered int
+	// Stopped is true when Stop(true) stopped the run's jobs.
+	Stopped bool
 }
 
 // Exchange runs tasks. Its zero value is not usable; call New.
@@ -173,6 +176,9 @@ type Exchange struct {
 	halted    bool
 	haltExit  int
 	haltNow   chan struct{} // receives once when a HaltNow policy triggers
+	stopNow   chan struct{} // receives Stop(true) for Run's goroutine
+	paused    bool          // Pause: no job starts until Continue
+	steered   atomic.Bool   // Pause or SetLimit was called: slots pass the gate before taking a task
 
 	delayMu   sync.Mutex // serialises starts under Delay
 	lastStart time.Time
@@ -184,7 +190,7 @@ type Exchange struct {
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
 	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{}),
-		ended: make(chan struct{})}
+		ended: make(chan struct{}), stopNow: make(chan struct{}, 1)}
 	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
 	x.turns.cond.L = &x.turns.mu
 	if len(opt.Hosts) > 0 {
@@ -213,6 +219,7 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	var sum Summary
 	stop := stopper{x: x}
 	x.tasks, x.done = tasks, done
+	x.mu.Lock() // SetLimit may be called from now on
 	x.limit = x.opt.Jobs
 	if x.limit <= 0 {
 		x.limit = MaxUnlimited
@@ -227,6 +234,7 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 		x.wg.Add(1)
 		go x.runSlot(slot)
 	}
+	x.mu.Unlock()
 	finished := make(chan struct{})
 	go func() { x.wg.Wait(); close(finished) }()
 
@@ -243,6 +251,8 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 			stop.begin(syscall.SIGTERM)
 		case <-x.haltNow:
 			stop.begin(syscall.SIGTERM)
+		case <-x.stopNow:
+			stop.now(&sum)
 		}
 	}
 	x.mu.Lock()
@@ -279,6 +289,9 @@ func (x *Exchange) runSlot(slot int) {
 		return
 	}
 	for {
+		if x.steered.Load() && !x.gate() {
+			return
+		}
 		t, tk, ok := x.take()
 		if !ok {
 			return
@@ -296,6 +309,7 @@ func (x *Exchange) runSlot(slot int) {
 		x.run(t, slot, x.done, tk)
 		x.mu.Lock()
 		x.idle++
+		x.wake() // a slot waiting at the gate counts busy slots
 		x.mu.Unlock()
 	}
 }
