@@ -4,6 +4,12 @@
 // (--delay), stops early by a halt policy (--halt), and acts on signals (stop,
 // drain, suspend, resume). It knows nothing of how output is printed: each
 // finished task is handed to a callback with its result.
+//
+// A run can also be steered while it goes on, from other goroutines:
+// SetLimit resizes the job limit (up, or down without stopping a job),
+// Pause and Continue stop and restart starting new jobs, Stop drains or
+// stops the jobs as SIGHUP and SIGTERM do, and Counts takes a snapshot
+// (done, failed, running, the limit) under a short lock.
 package exchange
 
 import (
