@@ -22,7 +22,9 @@ import (
 //
 //   - A plain run (a process per record, also --pipe): everything.
 //   - Over hosts (-S): SetJobs is ErrNotSupported (the slots are the
-//     hosts').
+//     hosts'). With --round-robin too (its jobs are dealt the blocks:
+//     fewer would leave the dealer waiting); Pause there also holds the
+//     dealing of blocks to the running jobs.
 //   - With Reuse: Status (Running is 0: records in flight are not
 //     counted) and Stop; SetJobs, Pause and Continue are ErrNotSupported.
 //
@@ -38,7 +40,8 @@ type Control struct {
 	started bool
 	ended   bool
 	jobs    int // the limit asked by SetJobs before the scheduler came; -1: none
-	cfgJobs int // Config.Jobs, once the run has started
+	cfgJobs int    // Config.Jobs, once the run has started
+	fixed   string // the kind of run whose job count cannot change ("hosts", "round-robin"); "" for none
 	paused  bool
 	stop    stopAsked
 	asked   chan struct{} // closed by the first Stop: ends a wait for the job log
@@ -165,6 +168,8 @@ func (c *Control) SetJobs(n int) error {
 	switch {
 	case c.reuse:
 		return &UnsupportedError{Op: "SetJobs", Run: "reuse"}
+	case c.fixed != "":
+		return &UnsupportedError{Op: "SetJobs", Run: c.fixed}
 	case c.x != nil:
 		if err := c.x.SetLimit(n); errors.Is(err, exchange.ErrFixedSlots) {
 			return &UnsupportedError{Op: "SetJobs", Run: "hosts"}
@@ -238,13 +243,22 @@ func (c *Control) stopNow() bool {
 	return c.stop == stopNowAsked
 }
 
-// begin marks the run started, with Config.Jobs.
-func (c *Control) begin(jobs int) {
+// begin marks cfg's run started.
+func (c *Control) begin(cfg *Config) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
-	c.started, c.cfgJobs = true, jobs
+	c.started, c.cfgJobs = true, cfg.Jobs
+	switch {
+	case cfg.Hosts != nil:
+		c.fixed = "hosts"
+	case cfg.Pipe != nil && cfg.Pipe.RoundRobin:
+		c.fixed = "round-robin"
+	}
+	if c.fixed != "" {
+		c.jobs = -1 // a SetJobs before the run cannot be kept
+	}
 	c.mu.Unlock()
 }
 
@@ -258,7 +272,7 @@ func (c *Control) attach(x *exchange.Exchange) {
 	defer c.mu.Unlock()
 	c.x = x
 	if c.jobs >= 0 {
-		x.SetLimit(c.jobs) // over hosts, the hosts' slots stand
+		x.SetLimit(c.jobs)
 	}
 	if c.paused {
 		x.Pause()

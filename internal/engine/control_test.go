@@ -392,3 +392,23 @@ func TestControlStopEndsJoblogWait(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// A --round-robin run keeps its job count: its jobs are dealt the blocks.
+func TestControlRoundRobinKeepsItsJobs(t *testing.T) {
+	cfg := pipeConfig(t, "a\nb\nc\n", "sh", "-c", "cat > /dev/null")
+	cfg.Pipe.RoundRobin, cfg.Jobs = true, 2
+	ctl := NewControl()
+	ctl.SetJobs(1) // dropped as the run starts
+	sum := Run(context.Background(), cfg, Streams{Stdout: os.Stdout, Stderr: os.Stderr, Control: ctl})
+	if sum.Done != 2 || sum.Failed != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	err := ctl.SetJobs(3)
+	var u *UnsupportedError
+	if !errors.As(err, &u) || u.Run != "round-robin" {
+		t.Errorf("SetJobs: %v", err)
+	}
+	if s := ctl.Status(); s.Jobs != 2 || s.Done != 2 || s.State != Done {
+		t.Errorf("status %+v", s)
+	}
+}

@@ -162,7 +162,7 @@ type run struct {
 // Run runs cfg to its end, a signal (st.Signals) or ctx, and returns once
 // every job it started has ended and every file it opened is closed.
 func Run(ctx context.Context, cfg *Config, st Streams) Summary {
-	st.Control.begin(cfg.Jobs)
+	st.Control.begin(cfg)
 	defer st.Control.end()
 	r, err := open(ctx, cfg, st)
 	if err != nil {

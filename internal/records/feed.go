@@ -30,7 +30,9 @@ const DefaultFeedBytes = 1 << 20
 // A Feed is read by one Reader. It goes into Sources as a source of its own
 // (Source) or after another one (Source.Then); sources after the first are
 // read whole before the first record (they are multiplied with it), so a
-// Feed there holds the run back until it is closed.
+// Feed there holds the run back until it is closed; so does ReadAll,
+// Shuffle (and a --halt percentage, which reads the whole input first).
+// Words (xargs' input) cannot read a Feed: Open fails.
 type Feed struct {
 	mu      sync.Mutex
 	values  []string
