@@ -39,7 +39,7 @@ type Control struct {
 	signals chan os.Signal     // Reuse: Stop's SIGHUP and SIGTERM
 	started bool
 	ended   bool
-	jobs    int // the limit asked by SetJobs before the scheduler came; -1: none
+	jobs    int    // the limit asked by SetJobs before the scheduler came; -1: none
 	cfgJobs int    // Config.Jobs, once the run has started
 	fixed   string // the kind of run whose job count cannot change ("hosts", "round-robin"); "" for none
 	paused  bool
