@@ -320,3 +320,36 @@ func TestSetLimitWithHostsIsFixed(t *testing.T) {
 		t.Errorf("counts %+v", c)
 	}
 }
+
+// Resizes and pauses from another goroutine while many short jobs run:
+// every task runs once, none is lost, and the run ends.
+func TestSetLimitAndPauseUnderLoad(t *testing.T) {
+	var tasks []Task
+	for i := 0; i < 60; i++ {
+		tasks = append(tasks, &shellTask{script: "exit 0"})
+	}
+	x := New(Options{Jobs: 4})
+	done := make(chan struct{})
+	steered := make(chan struct{})
+	go func() {
+		defer close(steered)
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			x.SetLimit(1 + i%5)
+			if i%7 == 0 {
+				x.Pause()
+				x.Continue()
+			}
+		}
+	}()
+	sum := x.Run(context.Background(), feed(tasks...), func(Task, int, channel.Result) {})
+	close(done)
+	<-steered
+	if sum.Done != 60 || sum.Failed != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+}
