@@ -4,6 +4,12 @@
 // (--delay), stops early by a halt policy (--halt), and acts on signals (stop,
 // drain, suspend, resume). It knows nothing of how output is printed: each
 // finished task is handed to a callback with its result.
+//
+// A run can also be steered while it goes on, from other goroutines:
+// SetLimit resizes the job limit (up, or down without stopping a job),
+// Pause and Continue stop and restart starting new jobs, Stop drains or
+// stops the jobs as SIGHUP and SIGTERM do, and Counts takes a snapshot
+// (done, failed, running, the limit) under a short lock.
 package exchange
 
 import (
@@ -140,8 +146,11 @@ type Summary struct {
 	// HostsDown is true when every host was taken out of rotation.
 	HostsDown bool
 	// Lowered is how many jobs at once the run was lowered to when it ran
-	// out of a resource (Options.Lowered); 0 when it never was.
+	// out of a resource (Options.Lowered); 0 when it never was (or
+	// SetLimit set the limit since).
 	Lowered int
+	// Stopped is true when Stop(true) stopped the run's jobs.
+	Stopped bool
 }
 
 // Exchange runs tasks. Its zero value is not usable; call New.
@@ -173,6 +182,9 @@ type Exchange struct {
 	halted    bool
 	haltExit  int
 	haltNow   chan struct{} // receives once when a HaltNow policy triggers
+	stopNow   chan struct{} // receives Stop(true) for Run's goroutine
+	paused    bool          // Pause: no job starts until Continue
+	steered   atomic.Bool   // Pause or SetLimit was called: slots pass the gate before taking a task
 
 	delayMu   sync.Mutex // serialises starts under Delay
 	lastStart time.Time
@@ -184,7 +196,7 @@ type Exchange struct {
 // New returns an Exchange with the given options.
 func New(opt Options) *Exchange {
 	x := &Exchange{opt: opt, running: make(map[int]*channel.Child), haltNow: make(chan struct{}, 1), quit: make(chan struct{}),
-		ended: make(chan struct{})}
+		ended: make(chan struct{}), stopNow: make(chan struct{}, 1)}
 	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
 	x.turns.cond.L = &x.turns.mu
 	if len(opt.Hosts) > 0 {
@@ -213,6 +225,7 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	var sum Summary
 	stop := stopper{x: x}
 	x.tasks, x.done = tasks, done
+	x.mu.Lock() // SetLimit may be called from now on
 	x.limit = x.opt.Jobs
 	if x.limit <= 0 {
 		x.limit = MaxUnlimited
@@ -227,6 +240,7 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 		x.wg.Add(1)
 		go x.runSlot(slot)
 	}
+	x.mu.Unlock()
 	finished := make(chan struct{})
 	go func() { x.wg.Wait(); close(finished) }()
 
@@ -243,6 +257,8 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 			stop.begin(syscall.SIGTERM)
 		case <-x.haltNow:
 			stop.begin(syscall.SIGTERM)
+		case <-x.stopNow:
+			stop.now(&sum)
 		}
 	}
 	x.mu.Lock()
@@ -279,6 +295,9 @@ func (x *Exchange) runSlot(slot int) {
 		return
 	}
 	for {
+		if x.steered.Load() && !x.gate() {
+			return
+		}
 		t, tk, ok := x.take()
 		if !ok {
 			return
@@ -296,6 +315,7 @@ func (x *Exchange) runSlot(slot int) {
 		x.run(t, slot, x.done, tk)
 		x.mu.Lock()
 		x.idle++
+		x.wake() // a slot waiting at the gate counts busy slots
 		x.mu.Unlock()
 	}
 }

@@ -67,7 +67,7 @@ func (x *Exchange) quitting() bool {
 // takes a task: slots do not run ahead of the processes that can start,
 // each making what its job needs (capture files) only to wait for them.
 func (x *Exchange) grow() {
-	if x.idle == 0 && x.slots < x.limit && x.hosts == nil {
+	if x.idle == 0 && x.slots > 0 && x.slots < x.limit && x.hosts == nil {
 		x.slots++
 		x.idle++
 		x.wg.Add(1)
@@ -79,6 +79,12 @@ func (x *Exchange) grow() {
 // jobs waiting in short. x.mu is held.
 func (x *Exchange) jobEnded() {
 	x.ends.Add(1)
+	x.wake()
+}
+
+// wake wakes the jobs waiting in short and the slots waiting at the gate,
+// to look again. x.mu is held.
+func (x *Exchange) wake() {
 	if x.waiting > 0 {
 		close(x.ended)
 		x.ended = make(chan struct{})

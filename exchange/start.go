@@ -73,7 +73,7 @@ func (x *Exchange) spawn(spec channel.Spec, slot int, tk *ticket) (*channel.Chil
 			return nil, ErrNotStarted
 		}
 		var err error
-		if len(x.running) < x.limit {
+		if len(x.running) < x.limit && !x.paused {
 			var child *channel.Child
 			child, err = channel.Start(spec)
 			if err == nil {
@@ -86,8 +86,8 @@ func (x *Exchange) spawn(spec channel.Spec, slot int, tk *ticket) (*channel.Chil
 				return nil, err
 			}
 		}
-		// Out of a resource, or over a limit lowered by it: wait for a
-		// job to end. No job ends while x.mu is held, so none has since
+		// Out of a resource, over a limit lowered by it or by SetLimit,
+		// or paused: wait for a job to end (or Continue, SetLimit). No job ends while x.mu is held, so none has since
 		// Start failed.
 		again, stopped := x.short(err, x.ends.Load())
 		if stopped {

@@ -21,6 +21,28 @@
 //
 // Nothing here prints a word of its own: what the user should be told is
 // a Notice, or a typed error in the Summary, and the caller words it.
+//
+// # Live control
+//
+// A run can be steered while it goes on (a detached run's supervisor):
+// the caller makes a Control with NewControl, hands it to Run in
+// Streams.Control, and calls it from any goroutine, before, during or
+// after the run:
+//
+//	ctl.Status() Status        // state, done, failed, running, total, jobs; O(1)
+//	ctl.SetJobs(n int) error   // resize the job limit live, up or down
+//	ctl.Pause() error          // start no new job; running ones go on
+//	ctl.Continue() error
+//	ctl.Stop(now bool) error   // drain (as SIGHUP), or stop the jobs too (as SIGTERM)
+//
+// Records are added to a running run through a records.Feed among the
+// Config's Sources (records.Feed.Source, or records.Source.Then after the
+// run's own input); they go through the job log and Resume as any record.
+// The Control drives the same paths a signal, a halt or a shortage of
+// resources does (exchange.Exchange's SetLimit, Pause, Stop); with Reuse,
+// and with a Feed under Pipe, what the run cannot do is an
+// *UnsupportedError (ErrNotSupported). Without a Control a run pays a nil
+// check per record.
 package engine
 
 import (
@@ -54,6 +76,9 @@ type Streams struct {
 	// Word turns a Notice into the line written to Stderr between jobs'
 	// output, "" for none. nil says nothing.
 	Word func(Notice) string
+	// Control, when set, steers the run while it goes on (Status,
+	// SetJobs, Pause, Continue, Stop); nil for none.
+	Control *Control
 }
 
 // Summary is what a run came to.
@@ -61,6 +86,8 @@ type Summary struct {
 	Done, Failed int64 // jobs (records, with Reuse) finished, and of those, failed
 	// Signal is the SIGINT or SIGTERM that stopped the run, 0 when none.
 	Signal syscall.Signal
+	// Stopped is true when Control.Stop(true) stopped the run's jobs.
+	Stopped bool
 	// Halted is true when the halt policy stopped the run; HaltExit is the
 	// exit status it calls for (exchange.Halt.Exit: GNU parallel's).
 	Halted   bool
@@ -135,6 +162,8 @@ type run struct {
 // Run runs cfg to its end, a signal (st.Signals) or ctx, and returns once
 // every job it started has ended and every file it opened is closed.
 func Run(ctx context.Context, cfg *Config, st Streams) Summary {
+	st.Control.begin(cfg)
+	defer st.Control.end()
 	r, err := open(ctx, cfg, st)
 	if err != nil {
 		var stop *stopError
@@ -174,6 +203,16 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 			r.close()
 		}
 	}()
+	for _, src := range cfg.Sources {
+		// A run that ends stops its feeds: an Add returns an error, and
+		// a reader waiting on one ends.
+		for _, f := range src.Feeds() {
+			r.closers = append(r.closers, f.Close)
+			if cfg.Pipe != nil {
+				return r, &UnsupportedError{Op: "Add", Run: "pipe"}
+			}
+		}
+	}
 	if cfg.Pipe != nil {
 		if r.blocks, err = openBlocks(cfg.Pipe, cfg.Records.Delim, st.Stdin); err != nil {
 			return r, err

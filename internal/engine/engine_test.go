@@ -17,7 +17,7 @@ import (
 )
 
 // config is a run of words over the records, into files of the test's.
-func config(t *testing.T, words []string, recs ...string) *Config {
+func config(t testing.TB, words []string, recs ...string) *Config {
 	t.Helper()
 	tmpl, err := template.Parse(words, template.Options{})
 	if err != nil {

@@ -51,11 +51,16 @@ func (r *run) openLog(ctx context.Context) (*joblog.Log, error) {
 	defer cancel()
 	path := r.cfg.Joblog
 	var stopped syscall.Signal
+	byControl := false // stopped came from Control.Stop
 	watching := make(chan struct{})
 	started := false
 	waiting := func() {
 		r.notify(Notice{Kind: JoblogWaiting, Path: path})
-		if r.st.Signals == nil {
+		var asked <-chan struct{} // Control.Stop, as a SIGHUP or a SIGTERM
+		if r.st.Control != nil {
+			asked = r.st.Control.asked
+		}
+		if r.st.Signals == nil && asked == nil {
 			return
 		}
 		started = true
@@ -64,6 +69,13 @@ func (r *run) openLog(ctx context.Context) (*joblog.Log, error) {
 			for {
 				select {
 				case <-ctx.Done():
+					return
+				case <-asked:
+					stopped, byControl = syscall.SIGHUP, true
+					if r.st.Control.stopNow() {
+						stopped = syscall.SIGTERM
+					}
+					cancel()
 					return
 				case sig := <-r.st.Signals:
 					switch sig {
@@ -88,23 +100,30 @@ func (r *run) openLog(ctx context.Context) (*joblog.Log, error) {
 		if l != nil {
 			l.Close()
 		}
-		return nil, &stopError{sig: stopped}
+		return nil, &stopError{sig: stopped, control: byControl}
 	case err != nil:
 		return nil, &JoblogError{Path: path, Err: err}
 	}
 	return l, nil
 }
 
-// stopError is a run stopped by a signal before it started anything.
-type stopError struct{ sig syscall.Signal }
+// stopError is a run stopped by a signal (or Control.Stop, as the signal
+// it stands for) before it started anything.
+type stopError struct {
+	sig     syscall.Signal
+	control bool
+}
 
 func (e *stopError) Error() string { return "stopped by " + e.sig.String() }
 
 // summary is what a run stopped by e comes to: SIGHUP drains, so the run
 // ends as one with nothing to do; SIGINT and SIGTERM stop it.
 func (e *stopError) summary() Summary {
-	if e.sig == syscall.SIGHUP {
+	switch {
+	case e.sig == syscall.SIGHUP:
 		return Summary{}
+	case e.control:
+		return Summary{Stopped: true}
 	}
 	return Summary{Signal: e.sig}
 }

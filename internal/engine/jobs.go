@@ -72,6 +72,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	if r.remote != nil {
 		r.remote.x = x
 	}
+	r.st.Control.attach(x)
 	// The reader goroutine may be blocked reading endless input when the
 	// run ends; the run does not wait for it.
 	go func() {
@@ -115,7 +116,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	}()
 	xs := x.Run(ctx, tasks, r.done)
 	r.bar.Finish()
-	sum := Summary{Done: xs.Done, Failed: xs.Failed, Signal: xs.Signal, Halted: xs.Halted, HaltExit: xs.HaltExit}
+	sum := Summary{Done: xs.Done, Failed: xs.Failed, Signal: xs.Signal, Stopped: xs.Stopped, Halted: xs.Halted, HaltExit: xs.HaltExit}
 	if xs.HostsDown {
 		sum.Err = ErrHostsDown
 	}
@@ -134,7 +135,7 @@ func (r *run) readRecords(rd *records.Reader, readErr *atomic.Pointer[error], sk
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
-			r.bar.InputDone()
+			r.inputDone()
 			return
 		}
 		if err != nil {
@@ -145,7 +146,7 @@ func (r *run) readRecords(rd *records.Reader, readErr *atomic.Pointer[error], sk
 			skip(rec)
 			continue
 		}
-		r.bar.Add(1)
+		r.readOne()
 		if !send(rec) {
 			return
 		}
@@ -157,7 +158,7 @@ func (r *run) readBlocks(ctx context.Context, tasks chan<- exchange.Task, readEr
 	for {
 		j, err := r.blocks.next(r)
 		if err == io.EOF {
-			r.bar.InputDone()
+			r.inputDone()
 			return
 		}
 		if err != nil {
@@ -172,7 +173,7 @@ func (r *run) readBlocks(ctx context.Context, tasks chan<- exchange.Task, readEr
 			r.order.Put(j.rec.Seq, &job{r: r, rec: j.rec})
 			continue
 		}
-		r.bar.Add(1)
+		r.readOne()
 		select {
 		case tasks <- j:
 		case <-ctx.Done():

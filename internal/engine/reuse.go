@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/parmap/parmap/channel"
@@ -171,11 +172,17 @@ func (r *run) runReuse(ctx context.Context) Summary {
 		Idle:       r.out.FlushSoon,
 		Notice:     func(n reuse.Notice) { r.notify(Notice{Kind: WorkerEvent, Worker: n}) },
 	}
+	var stopSignals func()
+	opt.Exchange.Signals, stopSignals = r.st.Control.attachReuse(opt.Exchange.Signals)
+	defer stopSignals()
 	stopFlusher := r.out.FlushInBackground(answerFlushInterval)
 	ps := reuse.Run(ctx, opt, in, func(a reuse.Answer) { r.deliver(ans, a) })
 	stopFlusher()
 	r.bar.Finish()
 	sum := Summary{Done: ps.Done, Failed: ps.Failed, Signal: ps.Signal, Halted: ps.Halted, HaltExit: ps.HaltExit}
+	if sum.Signal == syscall.SIGTERM && r.st.Control != nil && r.st.Control.stopNow() {
+		sum.Signal, sum.Stopped = 0, true // Stop(true) came as a SIGTERM
+	}
 	if ps.Err != nil && ps.Signal == 0 {
 		sum.Err = ps.Err // the workers cannot start, or keep dying
 	}
@@ -216,6 +223,7 @@ func (r *run) deliver(ans *answers, a reuse.Answer) {
 		}
 	}
 	r.bar.Done(failed)
+	r.st.Control.finished(failed)
 	v := answer{output: a.Output, ok: !failed}
 	switch item := req.Item.(type) {
 	case *records.Record:

@@ -32,7 +32,7 @@ func (r *run) dealBlocks(ctx context.Context, quit <-chan struct{}, tasks chan<-
 	for n := 0; ; n++ {
 		blk, err := cut.Next()
 		if err == io.EOF {
-			r.bar.InputDone()
+			r.inputDone()
 			return
 		}
 		if err != nil {
@@ -45,7 +45,7 @@ func (r *run) dealBlocks(ctx context.Context, quit <-chan struct{}, tasks chan<-
 			sh.blocks <- blk
 			shares = append(shares, sh)
 			j := &job{r: r, rec: records.Record{Seq: int64(len(shares))}, feed: sh.feed(quit)}
-			r.bar.Add(1)
+			r.readOne()
 			select {
 			case tasks <- j:
 			case <-ctx.Done():

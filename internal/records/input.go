@@ -27,6 +27,9 @@ type input struct {
 	split *splitter // fromStdin, fromFile: once started
 	file  *os.File  // fromFile: while open
 	done  bool
+	// fed: the source's own values have ended, and Source.Then's feed is
+	// read.
+	fed bool
 }
 
 // next returns the source's next value, or io.EOF after the last (or at a
@@ -57,6 +60,31 @@ func (in *input) next() (string, error) {
 func (in *input) read() (string, error) {
 	if in.done {
 		return "", io.EOF
+	}
+	if in.fed {
+		return in.readFeed(in.src.then)
+	}
+	v, err := in.readOwn()
+	if err == io.EOF && in.src.then != nil {
+		in.done, in.fed = false, true
+		return in.readFeed(in.src.then)
+	}
+	return v, err
+}
+
+// readFeed reads f, ending the source with it.
+func (in *input) readFeed(f *Feed) (string, error) {
+	v, err := f.next()
+	if err != nil {
+		in.done = true
+	}
+	return v, err
+}
+
+// readOwn returns the source's own next value.
+func (in *input) readOwn() (string, error) {
+	if in.src.kind == fromFeed {
+		return in.readFeed(in.src.feed)
 	}
 	if in.src.kind == fromList {
 		if in.i == len(in.src.values) {

@@ -111,7 +111,7 @@ func Open(sources []Source, stdin io.Reader, opt Options) (*Reader, error) {
 		r.pack = packer{budget: opt.XArgs, limit: opt.MaxArgs, slots: max(opt.Slots, 1), exact: opt.Exact}
 	}
 	if opt.Words != nil {
-		if len(ins) != 1 || ins[0].src.kind == fromList {
+		if len(ins) != 1 || ins[0].src.kind == fromList || ins[0].src.kind == fromFeed || ins[0].src.then != nil {
 			return nil, errors.New("records: Words reads one file or standard input")
 		}
 		r.units = &unitReader{w: *opt.Words, in: ins[0]}

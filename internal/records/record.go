@@ -1,6 +1,7 @@
 // Package records reads argument records from their sources (standard input,
 // -a files, ::: lists, :::: files), splits and combines them, and hands them out
-// one job's worth at a time.
+// one job's worth at a time. A Feed is a source of values added while the
+// run reads it (a detached run's --add).
 package records
 
 // Record is the input of one job.

@@ -17,6 +17,7 @@ const (
 	fromStdin sourceKind = iota // standard input
 	fromFile                    // a named file, read record by record
 	fromList                    // values given on the command line
+	fromFeed                    // values added while the run goes on (Feed)
 )
 
 // Source is one input source: standard input, a file, or a list of values.
@@ -25,6 +26,8 @@ type Source struct {
 	kind   sourceKind
 	path   string   // fromFile
 	values []string // fromList
+	feed   *Feed    // fromFeed
+	then   *Feed    // read after the source's own values (Then)
 	linked bool     // paired with the source before it (:::+, ::::+)
 }
 
@@ -52,6 +55,26 @@ func List(values []string) Source { return Source{kind: fromList, values: values
 func (s Source) Linked() Source {
 	s.linked = true
 	return s
+}
+
+// Then returns s followed by f's values: once s's own values end, the
+// source goes on with those added to f, until f is closed (a detached run
+// whose records come from a file, and more are added later).
+func (s Source) Then(f *Feed) Source {
+	s.then = f
+	return s
+}
+
+// Feeds returns the feeds s reads (Source, Then), for closing them when
+// the run ends.
+func (s Source) Feeds() []*Feed {
+	var fs []*Feed
+	for _, f := range []*Feed{s.feed, s.then} {
+		if f != nil {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }
 
 // SourceProblem says what went wrong with a source.
