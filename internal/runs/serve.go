@@ -68,7 +68,10 @@ type Handler interface {
 	// Attach sends the run's output from now on, and statuses, through
 	// send until the run ends (returning its exit status) or ctx is done
 	// (the client detached; returning ctx's error). send fails once the
-	// client has gone.
+	// client has gone, and blocks while the client does not read (a
+	// stopped terminal): feed each attached client from a goroutine of
+	// its own (reading the output file from where it was), never from the
+	// run's own path, so a slow client never slows the run.
 	Attach(ctx context.Context, send func(Event) error) (exit int, err error)
 }
 

@@ -419,3 +419,28 @@ func TestRefusedUnprivilegedUser(t *testing.T) {
 		t.Fatalf("a client as nobody got %q, %v; want %q", out, err, want)
 	}
 }
+
+// TestLongSocketPathWithoutProc: without /proc, a socket path longer than
+// sun_path is a *PathTooLongError, for the supervisor and the client.
+func TestLongSocketPathWithoutProc(t *testing.T) {
+	parent := t.TempDir()
+	for len(parent) < 200 {
+		parent = filepath.Join(parent, strings.Repeat("d", 40))
+	}
+	r, err := Create(parent, "noproc", Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer func(p string) { procFD = p }(procFD)
+	procFD = filepath.Join(t.TempDir(), "no-proc")
+	var tl *PathTooLongError
+	if _, err := r.Listen(); !errors.As(err, &tl) || tl.Path != r.SocketPath() {
+		t.Errorf("Listen: %v; want a *PathTooLongError", err)
+	}
+	// A file where the socket would be: the client gets as far as connecting.
+	os.WriteFile(r.SocketPath(), nil, 0o600)
+	if _, err := Dial(r.Dir); !errors.As(err, &tl) {
+		t.Errorf("Dial: %v; want a *PathTooLongError", err)
+	}
+}

@@ -29,11 +29,15 @@ func shortPath(dir, name string, fn func(path string) error) error {
 		return &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
 	defer unix.Close(fd)
-	if _, err := os.Stat("/proc/self/fd"); err != nil {
+	if _, err := os.Stat(procFD); err != nil {
 		return &PathTooLongError{Path: path, Err: err}
 	}
-	return fn(fmt.Sprintf("/proc/self/fd/%d/%s", fd, name))
+	return fn(fmt.Sprintf("%s/%d/%s", procFD, fd, name))
 }
+
+// procFD is where a process's descriptors are files (a variable for the
+// tests of a system without /proc).
+var procFD = "/proc/self/fd"
 
 // Listener is a run's control socket listening; Close removes the socket.
 type Listener struct {
