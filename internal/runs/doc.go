@@ -14,7 +14,9 @@
 //
 // # A run's directory
 //
-//	ID/            mode 0700, made whole by Create (built as .new-*, renamed)
+//	ID/            mode 0700, made whole by Create (built as .new-*, renamed;
+//	               a .new-* left by a Create killed halfway is removed by a
+//	               later Create once it is 10 minutes old and unlocked)
 //	  meta.json    id, command, working directory, start time, pid, uid
 //	  lock         flock(2)ed exclusively by whoever drives the run
 //	  state.json   the last status the supervisor saved; final: state "done"

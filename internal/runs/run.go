@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -133,7 +134,32 @@ func Create(parent, id string, meta Meta) (*Run, error) {
 	}
 	ok = true
 	syncDir(parent)
+	removeStale(parent)
 	return r, nil
+}
+
+// staleAge is how old a .new-* directory whose lock is free must be to be
+// the leftover of a Create that died: a live one is locked within a moment
+// of being made.
+const staleAge = 10 * time.Minute
+
+// removeStale removes the .new-* directories under parent that Creates
+// killed halfway left behind.
+func removeStale(parent string) {
+	ents, _ := os.ReadDir(parent)
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), ".new-") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < staleAge {
+			continue
+		}
+		r := &Run{Dir: filepath.Join(parent, e.Name())}
+		if held, err := r.lockHeld(); err == nil && !held {
+			os.RemoveAll(r.Dir)
+		}
+	}
 }
 
 // renameNoReplace renames the directory from to to, failing with EEXIST

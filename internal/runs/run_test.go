@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -339,5 +340,39 @@ func TestSaveNeedsTheLock(t *testing.T) {
 	}
 	if st, _ := o.Status(); st.State != Starting {
 		t.Errorf("state %s; want starting, unchanged", st.State)
+	}
+}
+
+// TestCreateRemovesStaleTemporaries: a Create killed halfway leaves a
+// .new-* directory; a later Create removes it once it is old and unlocked,
+// and leaves alone a young one or one whose lock is held.
+func TestCreateRemovesStaleTemporaries(t *testing.T) {
+	parent := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	mk := func(name string, age time.Time) string {
+		dir := filepath.Join(parent, name)
+		os.Mkdir(dir, 0o700)
+		os.WriteFile(filepath.Join(dir, LockName), nil, 0o600)
+		os.Chtimes(dir, age, age)
+		return dir
+	}
+	stale := mk(".new-stale", old)
+	young := mk(".new-young", time.Now())
+	held := mk(".new-held", old)
+	f, _ := os.Open(filepath.Join(held, LockName))
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(held, old, old)
+	r, err := Create(parent, "", Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	for dir, want := range map[string]bool{stale: false, young: true, held: true} {
+		if _, err := os.Stat(dir); (err == nil) != want {
+			t.Errorf("%s: exists %v; want %v", filepath.Base(dir), err == nil, want)
+		}
 	}
 }

@@ -141,11 +141,11 @@ func (r *Run) lockHeld() (bool, error) {
 // ListTimeout is how long List waits for a live run's supervisor to answer.
 var ListTimeout = 250 * time.Millisecond
 
-// List returns the status of every run under parent, oldest first (a
-// missing parent has none). The counts of a run whose lock is held are
-// asked of its supervisor (the status op), so they are current; where it
-// does not answer within ListTimeout, they are the ones it last saved. The
-// counts of a done or dead run are the last saved.
+// List returns the CurrentStatus of every run under parent, oldest first
+// (a missing parent has none). The counts of a run whose lock is held are
+// asked of its supervisor, so they are current; where it does not answer
+// within ListTimeout, they are the ones it last saved. The counts of a
+// done or dead run are the last saved.
 func List(parent string) ([]Status, error) {
 	ents, err := os.ReadDir(parent)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -160,20 +160,32 @@ func List(parent string) ([]Status, error) {
 			continue
 		}
 		r := &Run{ID: e.Name(), Dir: filepath.Join(parent, e.Name())}
-		st, err := r.Status()
+		st, err := r.CurrentStatus()
 		if err != nil {
 			return nil, err
-		}
-		if st.State != Done && st.State != Dead {
-			if live, err := r.askStatus(ListTimeout); err == nil {
-				live.ID, live.Command, live.Start = st.ID, st.Command, st.Start
-				st = live
-			}
 		}
 		list = append(list, st)
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].Start.Before(list[j].Start) })
 	return list, nil
+}
+
+// CurrentStatus is Status with, for a run whose lock is held, the state
+// and counts asked of its supervisor (the status op) when it answers within
+// ListTimeout: what --status shows.
+func (r *Run) CurrentStatus() (Status, error) {
+	st, err := r.Status()
+	if err != nil || st.State == Done || st.State == Dead {
+		return st, err
+	}
+	if live, err := r.askStatus(ListTimeout); err == nil {
+		live.ID, live.Command, live.Start, live.Exit = st.ID, st.Command, st.Start, nil
+		if live.State == "" || live.State == Done || live.State == Dead {
+			live.State = st.State // only the directory says done or dead
+		}
+		st = live
+	}
+	return st, nil
 }
 
 func (r *Run) askStatus(timeout time.Duration) (Status, error) {
