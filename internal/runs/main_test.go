@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -15,7 +16,8 @@ import (
 //
 //	create PARENT ID: Create the run, say "ready", and sleep holding its lock.
 //	adopt PARENT ID:  Adopt the run from the locked file on descriptor 3,
-//	                  save it running, say "ready", and sleep.
+//	                  save it running, (with a third argument, start a job,
+//	                  "sleep 3600", and say "job PID"), say "ready", sleep.
 //	rawdial SOCKET:   send a status request, print what comes back.
 func TestMain(m *testing.M) {
 	switch os.Getenv("RUNS_TEST_CHILD") {
@@ -33,6 +35,14 @@ func TestMain(m *testing.M) {
 		}
 		if err == nil {
 			err = r.SetPID(os.Getpid())
+		}
+		if err == nil && len(os.Args) > 3 {
+			// A job that outlives the supervisor.
+			job := exec.Command("sleep", "3600")
+			err = job.Start()
+			if err == nil {
+				fmt.Printf("job %d\n", job.Process.Pid)
+			}
 		}
 		if err != nil {
 			fmt.Println(err)

@@ -208,7 +208,10 @@ func Open(parent, id string) (*Run, error) {
 // Adopt returns the run id under parent driven by the caller, a supervisor
 // that inherited the locked file (LockFile of Create's Run) as lock. It
 // checks that lock is that run's lock file and holds its lock (flock on the
-// inherited open file description, which the creator locked).
+// inherited open file description, which the creator locked), and marks it
+// close-on-exec so that no job inherits it: the lock is the supervisor's
+// alone (hand it on to a guard explicitly, if the run should count as live
+// until the guard has killed every job).
 func Adopt(parent, id string, lock *os.File) (*Run, error) {
 	r, err := Open(parent, id)
 	if err != nil {
@@ -228,6 +231,10 @@ func Adopt(parent, id string, lock *os.File) (*Run, error) {
 	if err := flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		return nil, &LockedError{Dir: r.Dir}
 	}
+	// An inherited descriptor is not closed on exec: the jobs would hold
+	// the lock, and a run whose supervisor died would not look dead while
+	// one of them lived on.
+	unix.CloseOnExec(int(lock.Fd()))
 	r.lock = lock
 	return r, nil
 }

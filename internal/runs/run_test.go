@@ -3,6 +3,7 @@ package runs
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -203,8 +204,15 @@ func TestOpenUnknown(t *testing.T) {
 // startChild runs the test binary as a run's driver (see TestMain) and
 // waits for it to say it is ready; the test's cleanup kills it.
 func startChild(t *testing.T, mode, parent, id string, extra ...*os.File) *exec.Cmd {
+	cmd, _ := startChildArgs(t, mode, []string{parent, id}, extra...)
+	return cmd
+}
+
+// startChildArgs is startChild with any arguments; it returns the lines
+// the child said before "ready".
+func startChildArgs(t *testing.T, mode string, args []string, extra ...*os.File) (*exec.Cmd, []string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], parent, id)
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "RUNS_TEST_CHILD="+mode)
 	cmd.ExtraFiles = extra
 	out, err := cmd.StdoutPipe()
@@ -215,11 +223,18 @@ func startChild(t *testing.T, mode, parent, id string, extra ...*os.File) *exec.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	if !strings.HasPrefix(line, "ready ") {
-		t.Fatalf("child %s: %q", mode, line)
+	rd := bufio.NewReader(out)
+	var said []string
+	for {
+		line, err := rd.ReadString('\n')
+		if strings.HasPrefix(line, "ready ") {
+			return cmd, said
+		}
+		if err != nil {
+			t.Fatalf("child %s: %q", mode, append(said, line))
+		}
+		said = append(said, strings.TrimSuffix(line, "\n"))
 	}
-	return cmd
 }
 
 func kill9(t *testing.T, cmd *exec.Cmd) {
@@ -374,5 +389,34 @@ func TestCreateRemovesStaleTemporaries(t *testing.T) {
 		if _, err := os.Stat(dir); (err == nil) != want {
 			t.Errorf("%s: exists %v; want %v", filepath.Base(dir), err == nil, want)
 		}
+	}
+}
+
+// TestJobsDoNotHoldTheLock: a job the supervisor started does not inherit
+// the lock, so once the supervisor is SIGKILLed the run is dead even while
+// the job lives on.
+func TestJobsDoNotHoldTheLock(t *testing.T) {
+	parent := t.TempDir()
+	r, err := Create(parent, "r6", Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, said := startChildArgs(t, "adopt", []string{parent, "r6", "job"}, r.LockFile())
+	r.Close()
+	var job int
+	if len(said) != 1 {
+		t.Fatalf("child said %q; want a job pid", said)
+	}
+	fmt.Sscanf(said[0], "job %d", &job)
+	t.Cleanup(func() { syscall.Kill(job, syscall.SIGKILL) })
+	if err := syscall.Kill(job, 0); err != nil {
+		t.Fatalf("job %d: %v", job, err)
+	}
+	kill9(t, cmd)
+	if err := syscall.Kill(job, 0); err != nil {
+		t.Fatalf("job %d did not outlive the supervisor: %v", job, err)
+	}
+	if st, _ := r.Status(); st.State != Dead {
+		t.Errorf("supervisor killed, its job alive: state %s; want dead", st.State)
 	}
 }
