@@ -24,6 +24,7 @@
 //	               renamed)
 //	  joblog       the job log (always kept; --resume-run reads it)
 //	  input        standard input, spooled verbatim before the run starts
+//	               (as input.part, renamed once whole: no input, no start)
 //	  added        records added later (--add), each ended by the separator
 //	  output       the run's output
 //	  ctl          the control socket, mode 0600, while the supervisor lives

@@ -65,8 +65,8 @@ func ValidID(id string) bool {
 
 // Create makes a new run under parent, whole or not at all: the directory
 // is built as parent/.new-* (mode 0700, holding meta.json, state.json saying
-// "starting", the lock file locked, and empty input, added and output
-// files), then renamed to parent/ID without replacing anything. An empty id
+// "starting", the lock file locked, and empty added, output and joblog
+// files; input is Spool's), then renamed to parent/ID without replacing anything. An empty id
 // gets a new 8-character one; another is checked against IDRule
 // (*BadIDError) and must be free (*IDInUseError). meta's ID, UID and, when
 // zero, Start are filled in. The returned Run holds the lock: pass
@@ -96,7 +96,7 @@ func Create(parent, id string, meta Meta) (*Run, error) {
 	if err := r.takeLock(false); err != nil {
 		return nil, err
 	}
-	for _, name := range []string{InputFile, AddedFile, OutputFile, JobLogFile} {
+	for _, name := range []string{AddedFile, OutputFile, JobLogFile} {
 		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
 			return nil, err

@@ -107,7 +107,7 @@ func TestCreateLayout(t *testing.T) {
 			t.Errorf("%s: mode %v; want 0600", e.Name(), fi.Mode())
 		}
 	}
-	want := []string{"added", "input", "joblog", "lock", "meta.json", "output", "state.json"}
+	want := []string{"added", "joblog", "lock", "meta.json", "output", "state.json"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("run directory holds %v; want %v", names, want)
 	}

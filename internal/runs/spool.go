@@ -5,15 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 )
 
 // Spool copies src (the detaching parmap's standard input) into the run's
 // input file, verbatim, and fsyncs it; it returns once all of src is on
 // disk, with the number of bytes copied. The detaching parent starts the
-// supervisor, and returns, after this.
+// supervisor, and returns, after this. The copy is written as input.part
+// and renamed to input once whole: a run has an input file only when its
+// spool is complete (Spooled), whatever killed the parent.
 func (r *Run) Spool(src io.Reader) (int64, error) {
-	f, err := os.OpenFile(r.InputPath(), os.O_WRONLY|os.O_TRUNC|os.O_CREATE, 0o600)
+	part := r.InputPath() + ".part"
+	f, err := os.OpenFile(part, os.O_WRONLY|os.O_TRUNC|os.O_CREATE, 0o600)
 	if err != nil {
 		return 0, err
 	}
@@ -24,7 +28,27 @@ func (r *Run) Spool(src io.Reader) (int64, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return n, err
+	if err == nil {
+		err = os.Rename(part, r.InputPath())
+	}
+	if err != nil {
+		os.Remove(part)
+		return n, err
+	}
+	syncDir(r.Dir)
+	return n, nil
+}
+
+// Spooled reports whether the run's standard input was spooled whole: a
+// run whose creator died before that never had all its records, and
+// --resume-run cannot complete it. A run whose records are not read from
+// standard input is spooled from an empty reader.
+func (r *Run) Spooled() (bool, error) {
+	_, err := os.Stat(r.InputPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Append adds records to the run's added file durably (--add): every record

@@ -2,7 +2,9 @@ package runs
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,6 +19,36 @@ func TestSpool(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(r.InputPath()); string(b) != in {
 		t.Errorf("input holds %q; want %q", b, in)
+	}
+	if ok, err := r.Spooled(); !ok || err != nil {
+		t.Errorf("Spooled() = %v, %v; want true", ok, err)
+	}
+}
+
+// failingReader gives some bytes, then fails: a standard input that broke.
+type failingReader struct{ given bool }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.given {
+		return 0, errors.New("read failed")
+	}
+	f.given = true
+	return copy(p, "half\n"), nil
+}
+
+func TestSpoolIncomplete(t *testing.T) {
+	r := newRun(t, "half")
+	if ok, _ := r.Spooled(); ok {
+		t.Error("Spooled() before Spool is true")
+	}
+	if _, err := r.Spool(&failingReader{}); err == nil || err.Error() != "read failed" {
+		t.Fatalf("Spool of a failing reader: %v", err)
+	}
+	if ok, _ := r.Spooled(); ok {
+		t.Error("Spooled() after a failed Spool is true")
+	}
+	if ents, _ := filepath.Glob(r.InputPath() + "*"); len(ents) != 0 {
+		t.Errorf("left behind: %v", ents)
 	}
 }
 
