@@ -23,10 +23,11 @@ type Client struct {
 	// Timeout bounds each op that answers at once (not Wait, Attach).
 	Timeout time.Duration
 
-	dir  string
-	mu   sync.Mutex
-	conn *net.UnixConn
-	rd   *bufio.Reader
+	dir    string
+	mu     sync.Mutex
+	conn   *net.UnixConn
+	rd     *bufio.Reader
+	broken error // why conn was closed
 }
 
 // Dial connects to the supervisor of the run in dir (Run.Dir). A socket or
@@ -53,17 +54,31 @@ func (c *Client) Close() error {
 }
 
 // do sends req on the shared connection and reads its answer.
+// After an error other than the supervisor's answer (a timeout, a torn
+// line), the connection is out of step and is closed: later ops fail.
 func (c *Client) do(req Request) (Answer, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.broken != nil {
+		return Answer{}, fmt.Errorf("%s: %w", req.Op, c.broken)
+	}
 	if c.Timeout > 0 {
 		c.conn.SetDeadline(time.Now().Add(c.Timeout))
 		defer c.conn.SetDeadline(time.Time{})
 	}
-	if err := writeRequest(c.conn, req); err != nil {
-		return Answer{}, refusal(c.rd, req.Op, err)
+	var a Answer
+	err := writeRequest(c.conn, req)
+	if err != nil {
+		err = refusal(c.rd, req.Op, err)
+	} else {
+		a, err = readAnswer(c.rd, req.Op)
 	}
-	return readAnswer(c.rd, req.Op)
+	var re *RemoteError
+	if err != nil && !errors.As(err, &re) {
+		c.broken = err
+		c.conn.Close()
+	}
+	return a, err
 }
 
 // refusal returns the error of a request that could not be written: the

@@ -444,3 +444,36 @@ func TestLongSocketPathWithoutProc(t *testing.T) {
 		t.Errorf("Dial: %v; want a *PathTooLongError", err)
 	}
 }
+
+// slowHandler takes its time over SetJobs.
+type slowHandler struct {
+	*fakeHandler
+	release chan struct{}
+}
+
+func (h slowHandler) SetJobs(n int) error {
+	<-h.release
+	return h.fakeHandler.SetJobs(n)
+}
+
+// TestClientTimeout: an op the supervisor does not answer within Timeout
+// fails, and the connection, out of step, is not used again.
+func TestClientTimeout(t *testing.T) {
+	h := slowHandler{newFakeHandler(), make(chan struct{})}
+	r := serveRun(t, t.TempDir(), "slow", h)
+	c := dialRun(t, r)
+	c.Timeout = 50 * time.Millisecond
+	err := c.SetJobs(2)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("unanswered SetJobs: %v; want a timeout", err)
+	}
+	close(h.release)
+	if _, err := c.Status(); err == nil {
+		t.Error("Status on a connection out of step succeeded")
+	}
+	c2 := dialRun(t, r)
+	if _, err := c2.Status(); err != nil {
+		t.Errorf("a new client: %v", err)
+	}
+}
