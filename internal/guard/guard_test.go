@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func record(op byte, pgid int) []byte {
@@ -15,8 +16,9 @@ func record(op byte, pgid int) []byte {
 	return rec[:]
 }
 
-// group starts a process group of its own that lives until killed.
-func group(t *testing.T) int {
+// group starts a process group of its own that lives until killed, and
+// returns its id and a channel closed once it died and was reaped.
+func group(t *testing.T) (int, <-chan struct{}) {
 	t.Helper()
 	c := exec.Command("sleep", "100")
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -27,7 +29,18 @@ func group(t *testing.T) int {
 	done := make(chan struct{})
 	go func() { c.Wait(); close(done) }()
 	t.Cleanup(func() { c.Process.Kill(); <-done })
-	return c.Process.Pid
+	return c.Process.Pid, done
+}
+
+// dies waits for a group's process to die: killed, it is a zombie until
+// reaped, and a zombie still answers kill(-pgid, 0).
+func dies(t *testing.T, pgid int, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Errorf("group %d still alive 30 s after end of file", pgid)
+	}
 }
 
 func alive(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
@@ -36,7 +49,9 @@ func alive(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
 // group added twice and removed once is held, one removed as often as
 // added is not.
 func TestServeKillsAtEOF(t *testing.T) {
-	held, twice, removed := group(t), group(t), group(t)
+	held, heldDone := group(t)
+	twice, twiceDone := group(t)
+	removed, _ := group(t)
 	var in bytes.Buffer
 	in.Write(record(opAdd, held))
 	in.Write(record(opAdd, twice))
@@ -47,9 +62,8 @@ func TestServeKillsAtEOF(t *testing.T) {
 	if serve(&in, "") {
 		t.Fatal("serve reported bye on end of file")
 	}
-	if alive(held) || alive(twice) {
-		t.Errorf("held groups alive after end of file: %d %v, %d %v", held, alive(held), twice, alive(twice))
-	}
+	dies(t, held, heldDone)
+	dies(t, twice, twiceDone)
 	if !alive(removed) {
 		t.Errorf("group %d, removed, was killed", removed)
 	}
@@ -57,7 +71,7 @@ func TestServeKillsAtEOF(t *testing.T) {
 
 // "bye" ends the guard with nothing killed.
 func TestServeBye(t *testing.T) {
-	g := group(t)
+	g, _ := group(t)
 	var in bytes.Buffer
 	in.Write(record(opAdd, g))
 	in.Write(record(opBye, 0))
