@@ -67,13 +67,7 @@ func (c *Cutter) nextBounded() (*Block, error) {
 					c.put(buf)
 					return nil, c.err
 				}
-				if cut == 0 {
-					c.put(buf)
-					return nil, io.EOF
-				}
-				c.carry = append(c.carry, buf[cut:]...)
-				c.seq++
-				return &Block{Seq: c.seq, Header: c.hdr, Data: buf[:cut], c: c, buf: buf}, nil
+				return c.block(buf, cut)
 			}
 		}
 		step := max(growStep, min(len(buf), c.size+1))

@@ -114,6 +114,12 @@ func (c *Cutter) Next() (*Block, error) {
 			return nil, c.err
 		}
 	}
+	return c.block(buf, cut)
+}
+
+// block hands out buf[:cut] as the next block and keeps the rest of buf for
+// the one after it; a cut of 0 is the end of the input.
+func (c *Cutter) block(buf []byte, cut int) (*Block, error) {
 	if cut == 0 {
 		c.put(buf)
 		return nil, io.EOF
