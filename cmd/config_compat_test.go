@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"io"
 	"reflect"
 	"testing"
 
@@ -11,17 +10,11 @@ import (
 // invocationOf returns the configuration parmap args would run.
 func invocationOf(t *testing.T, args ...string) *invocation {
 	t.Helper()
-	var got *invocation
-	app := newApp(io.Discard, io.Discard, func(inv *invocation) { got = inv })
-	cliArgs, tail, err := splitArgs(append([]string{"parmap"}, args...), false)
-	if err == nil {
-		app.Metadata = map[string]any{"tail": tail}
-		err = app.Run(cliArgs)
-	}
+	inv, err := parseInvocation(args)
 	if err != nil {
 		t.Fatalf("%q: %v", args, err)
 	}
-	return got
+	return inv
 }
 
 func TestCompatRecords(t *testing.T) {

@@ -14,17 +14,24 @@ import (
 // or the one-line error they get.
 func configOf(t *testing.T, args ...string) (*engine.Config, string) {
 	t.Helper()
-	var cfg *engine.Config
-	app := newApp(io.Discard, io.Discard, func(inv *invocation) { cfg = inv.cfg })
+	inv, err := parseInvocation(args)
+	if err != nil {
+		return nil, oneLine(describe(err))
+	}
+	return inv.cfg, ""
+}
+
+// parseInvocation parses the arguments (after "parmap") as run does, and
+// returns what they would run.
+func parseInvocation(args []string) (*invocation, error) {
+	var got *invocation
+	app := newApp(io.Discard, io.Discard, func(inv *invocation) { got = inv })
 	cliArgs, tail, err := splitArgs(append([]string{"parmap"}, args...), false)
 	if err == nil {
 		app.Metadata = map[string]any{"tail": tail}
 		err = app.Run(cliArgs)
 	}
-	if err != nil {
-		return nil, oneLine(describe(err))
-	}
-	return cfg, ""
+	return got, err
 }
 
 func TestRecordCountOptions(t *testing.T) {
