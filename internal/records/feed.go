@@ -42,6 +42,16 @@ type Feed struct {
 	closed  bool
 	changed chan struct{} // closed and replaced when values come or go, or on Close
 	added   int64
+	waiting bool // its reader waits in next for a value
+}
+
+// Waiting reports whether the feed's reader is waiting for a value: every
+// value added so far has been read, and the source before it (Then) has
+// ended. A supervisor closes an idle run's feed on it.
+func (f *Feed) Waiting() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.waiting
 }
 
 // NewFeed returns an empty open Feed holding DefaultFeedBytes unread.
@@ -120,9 +130,11 @@ func (f *Feed) next() (string, error) {
 			return "", io.EOF
 		}
 		changed := f.changed
+		f.waiting = true
 		f.mu.Unlock()
 		<-changed
 		f.mu.Lock()
+		f.waiting = false
 	}
 	v := f.values[f.head]
 	f.values[f.head] = ""

@@ -65,6 +65,9 @@ func (s Source) Then(f *Feed) Source {
 	return s
 }
 
+// ReadsStdin reports whether s is standard input (Stdin, or File("-")).
+func (s Source) ReadsStdin() bool { return s.kind == fromStdin }
+
 // Feeds returns the feeds s reads (Source, Then), for closing them when
 // the run ends.
 func (s Source) Feeds() []*Feed {
