@@ -82,6 +82,11 @@ type invocation struct {
 	// prog is the name messages start with: parmap, or parallel under
 	// that name (programName).
 	prog string
+	// detach is --detach: start the run in the background, as runID
+	// (--id; "" for a new one) under runParent.
+	detach    bool
+	runID     string
+	runParent string
 }
 
 // newInvocation checks the options and the command line after them and

@@ -15,6 +15,7 @@ const (
 	catRun     = "Running"
 	catOutput  = "Output"
 	catInfo    = "Information"
+	catRuns    = "Background runs"
 )
 
 // The committed man page, man/parmap.1, is rendered from the command line's
@@ -105,6 +106,21 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-bar", Category: catOutput, Usage: "never show the progress bar"},
 		&cli.BoolFlag{Name: "v", Category: catOutput, Usage: "print each job's command line on stdout before its output (GNU parallel's -v)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"t"}, Category: catOutput, Usage: "print each job's command line on stderr as it starts (GNU xargs and parallel -t, --verbose)"},
+
+		&cli.BoolFlag{Name: "detach", Category: catRuns, Usage: "run in the background, in a session of its own: print the run's id and return at once (after copying standard input into the run's directory when records come from it)"},
+		&cli.StringFlag{Name: "id", Category: catRuns, Usage: "with --detach: name the run `NAME` (letters, digits, . _ -) instead of a random id"},
+		&cli.StringFlag{Name: "run-dir", Category: catRuns, Usage: "keep runs in `DIR` instead of $XDG_STATE_HOME/parmap/runs"},
+		&cli.BoolFlag{Name: "runs", Category: catRuns, Usage: "list the runs: id, state, done/total, failed, start, command"},
+		&cli.StringFlag{Name: "status", Category: catRuns, Usage: "print the status of the run `ID` (with --json, as a JSON object)"},
+		&cli.StringFlag{Name: "wait", Category: catRuns, Usage: "wait for the run `ID` to end and exit with its exit status"},
+		&cli.StringFlag{Name: "stop", Category: catRuns, Usage: "stop the run `ID`: no new job starts, running ones finish (with --now, they are stopped too)"},
+		&cli.BoolFlag{Name: "now", Category: catRuns, Usage: "with --stop: stop the running jobs too (SIGTERM, SIGKILL after --kill-after)"},
+		&cli.StringFlag{Name: "pause", Category: catRuns, Usage: "start no new job in the run `ID` until --continue; running jobs go on"},
+		&cli.StringFlag{Name: "continue", Category: catRuns, Usage: "let the paused run `ID` start jobs again"},
+		&cli.StringFlag{Name: "set-jobs", Category: catRuns, Usage: "--set-jobs `ID` N: run N jobs at once in the run ID from now on"},
+		&cli.StringFlag{Name: "add", Category: catRuns, Usage: "--add `ID` RECORD...: add records (or standard input's, when none is given) to the running run ID"},
+		&cli.StringFlag{Name: "attach", Category: catRuns, Usage: "show the output of the run `ID` from now on, and its progress; Ctrl-C detaches, the run goes on"},
+		&cli.StringFlag{Name: "resume-run", Category: catRuns, Usage: "complete the dead run `ID` (its supervisor was killed) in the background, from its job log, as --resume would"},
 
 		&cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Category: catInfo, Usage: "print the version"},
 		&cli.BoolFlag{Name: "will-cite", Category: catInfo, Usage: "does nothing: parmap asks for no citation (accepted for GNU parallel, as is --no-notice)"},

@@ -9,17 +9,17 @@ import (
 	"testing"
 )
 
-// runs is a stream's run-length encoding, one line per element: a torn line
+// runLengths is a stream's run-length encoding, one line per element: a torn line
 // shows as runs of another job's byte inside it. It lets a test check
 // 100 MB lines without holding them.
-type runs struct {
+type runLengths struct {
 	lines []string
 	cur   []string
 	b     byte
 	n     int
 }
 
-func (r *runs) Write(p []byte) (int, error) {
+func (r *runLengths) Write(p []byte) (int, error) {
 	for _, c := range p {
 		if c == r.b && r.n > 0 {
 			r.n++
@@ -36,7 +36,7 @@ func (r *runs) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (r *runs) end() {
+func (r *runLengths) end() {
 	if r.n > 0 {
 		r.cur = append(r.cur, fmt.Sprintf("%c*%d", r.b, r.n))
 		r.n = 0
@@ -45,7 +45,7 @@ func (r *runs) end() {
 
 // result returns the lines' encodings in sorted order, an unterminated last
 // line marked with a trailing "|".
-func (r *runs) result() []string {
+func (r *runLengths) result() []string {
 	r.end()
 	lines := append([]string(nil), r.lines...)
 	if len(r.cur) > 0 {
@@ -86,7 +86,7 @@ func TestLongLinesKeepMemoryBounded(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tmp := t.TempDir()
 			cmd := exec.Command(bin, append([]string{"--tmpdir", tmp}, c.args...)...)
-			var out, errOut runs
+			var out, errOut runLengths
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

@@ -48,6 +48,11 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	}
 	prog := programName(args[0]) // parmap, or parallel under that name
 	status := 0                  // --help, --version and --completion run nothing
+	// A supervisor of a detached run (runs_detach.go) is told so by its
+	// environment, which its jobs do not inherit.
+	superviseDir, resume := os.Getenv(superviseEnv), os.Getenv(superviseResumeEnv) != ""
+	os.Unsetenv(superviseEnv)
+	os.Unsetenv(superviseResumeEnv)
 	app := newApp(stdout, stderr, func(inv *invocation) {
 		for _, w := range inv.warnings {
 			fmt.Fprintf(stderr, "%s: %s\n", prog, w)
@@ -55,7 +60,14 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		// Jobs are guarded by a copy of this program (Config.Guard): a
 		// test binary that calls run must recognise guard.Invoked too.
 		inv.cfg.Guard = true
-		status = execute(inv, stdin, stdout, stderr)
+		switch {
+		case superviseDir != "":
+			status = supervise(inv, superviseDir, resume, stderr)
+		case inv.detach:
+			status = detach(inv, args, stdin, stdout, stderr)
+		default:
+			status = execute(inv, stdin, stdout, stderr)
+		}
 	})
 	app.Name = prog
 	cliArgs, tail, err := splitArgs(args, prog == parallelName)
@@ -63,8 +75,12 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		cliArgs, tail, err = withParallelEnv(os.Getenv("PARALLEL"), cliArgs, tail)
 	}
 	if err == nil {
-		app.Metadata = map[string]any{"tail": tail}
+		app.Metadata = map[string]any{"tail": tail, "stdin": stdin}
 		err = app.Run(cliArgs)
+	}
+	var exit runExit
+	if errors.As(err, &exit) {
+		return int(exit)
 	}
 	if err != nil {
 		msg := strings.ReplaceAll(describe(err), "see parmap --help", "see "+prog+" --help")
@@ -133,8 +149,19 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 			if shell := c.String("completion"); shell != "" {
 				return writeCompletion(c.App, shell, stdout)
 			}
-			inv, err := newInvocation(c, c.App.Metadata["tail"].([]string), thisProcess(stdout, stderr))
+			tail := c.App.Metadata["tail"].([]string)
+			var stdin io.Reader = os.Stdin
+			if f, ok := c.App.Metadata["stdin"].(*os.File); ok && f != nil {
+				stdin = f
+			}
+			if handled, err := runCommand(c, tail, stdin, stdout, stderr); handled {
+				return err
+			}
+			inv, err := newInvocation(c, tail, thisProcess(stdout, stderr))
 			if err != nil {
+				return err
+			}
+			if err := inv.background(c); err != nil {
 				return err
 			}
 			act(inv)
