@@ -102,7 +102,7 @@ func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr i
 		if err != nil {
 			return true, err
 		}
-		return true, controlRun(r, "add", func(cl *runs.Client) error { return cl.Add(recs) })
+		return true, controlRun(r, "take added records", func(cl *runs.Client) error { return cl.Add(recs) })
 	case "attach":
 		return true, attachRun(r, stdout, stderr)
 	case "resume-run":
