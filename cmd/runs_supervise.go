@@ -142,14 +142,13 @@ func (sv *supervisor) finish(exit int) int {
 	return exit
 }
 
-// watch saves the run's status on each change of state and about once a
+// watch saves the run's status when it changed, at most ten times a
 // second, and closes the feed of added records once the run is idle
 // (every record read and every job ended): the run then ends.
 func (sv *supervisor) watch() {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	var last runs.State
-	var saved time.Time
+	var last runs.Status
 	for {
 		select {
 		case <-sv.ended:
@@ -157,9 +156,10 @@ func (sv *supervisor) watch() {
 		case <-t.C:
 		}
 		st := sv.Status()
-		if st.State != last || time.Since(saved) >= time.Second {
+		if st.State != last.State || st.Done != last.Done || st.Total != last.Total ||
+			st.Failed != last.Failed || st.Jobs != last.Jobs {
 			sv.run.SaveStatus(st)
-			last, saved = st.State, time.Now()
+			last = st
 		}
 		es := sv.ctl.Status()
 		if sv.feed != nil && es.State == engine.Running && es.Running == 0 && sv.feed.Waiting() &&
