@@ -101,7 +101,7 @@ func TestCompletionBash(t *testing.T) {
 	for _, tc := range []struct{ line, want string }{
 		{"parmap --keep-o", "--keep-order"},
 		{"parmap --arg", "--arg-file --arg-file-sep --arg-sep"},
-		{"parmap -k --no", "--no-bar --no-run-if-empty"},
+		{"parmap -k --no", "--no-bar --no-run-if-empty --now"},
 		{"parmap --max-p", "--max-procs"},
 		{"parmap --will", "--will-cite"},
 		{"parmap --verb", "--verbose"},

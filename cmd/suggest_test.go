@@ -17,7 +17,7 @@ func TestClosestOption(t *testing.T) {
 		{"frobnicate", ""},
 		{"x", ""},
 		{"pip", "pipe"}, // the start of three, and one edit from --pipe
-		{"no", ""},      // the start of several
+		{"no", "now"},   // the start of several, and one edit from --now
 	} {
 		got, ok := closestOption(tc.typed)
 		if got != tc.want || ok != (tc.want != "") {
