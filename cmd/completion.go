@@ -45,6 +45,7 @@ const (
 	fileValue                  // a file name (FILE, PATH)
 	dirValue                   // a directory (DIR)
 	shellName                  // bash, zsh or fish (SHELL)
+	runID                      // the id of a background run (ID): bash completes those in the default run directory
 )
 
 // complFlag is one option as the completion scripts see it.
@@ -123,6 +124,8 @@ func kindOf(placeholder string) valueKind {
 		return dirValue
 	case "SHELL":
 		return shellName
+	case "ID":
+		return runID
 	}
 	return someValue
 }
@@ -215,7 +218,7 @@ var completionFuncs = texttemplate.FuncMap{
 		desc := "[" + zshEscape(f.Usage) + "]"
 		action := ""
 		switch f.Value {
-		case someValue:
+		case someValue, runID:
 			action = ":" + zshEscape(strings.ToLower(f.Arg)) + ": "
 		case fileValue:
 			action = ":" + zshEscape(strings.ToLower(f.Arg)) + ":_files"
@@ -254,6 +257,13 @@ var bashTemplate = texttemplate.Must(texttemplate.New("bash").Funcs(completionFu
 # Load it with: source <(parmap --completion bash)
 # or save it as /usr/share/bash-completion/completions/parmap.
 
+# _parmap_runs: the ids of the runs in the default run directory.
+_parmap_runs() {
+	local d=$XDG_STATE_HOME
+	[[ $d == /* ]] || d=$HOME/.local/state
+	command ls -- "$d/parmap/runs" 2>/dev/null
+}
+
 _parmap_options='{{range $i, $f := .}}{{if $i}} {{end}}{{join $f.Names " "}}{{end}}'
 
 # _parmap_value OPTION VALUE: complete the value of OPTION. An empty reply
@@ -268,6 +278,8 @@ _parmap_value() {
 		COMPREPLY=($(compgen -d -- "$2")) ;;
 {{- else if eq .Value 4}}
 	{{bashCase .}}) COMPREPLY=($(compgen -W 'bash zsh fish' -- "$2")) ;;
+{{- else if eq .Value 5}}
+	{{bashCase .}}) COMPREPLY=($(compgen -W "$(_parmap_runs)" -- "$2")) ;;
 {{- end}}{{end}}
 	*) compopt +o default 2>/dev/null ;;
 	esac

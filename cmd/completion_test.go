@@ -98,10 +98,18 @@ func TestCompletionBash(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "subfile"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	state := t.TempDir() // $XDG_STATE_HOME, with two runs
+	for _, id := range []string{"alpha", "beta"} {
+		if err := os.MkdirAll(filepath.Join(state, "parmap", "runs", id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct{ line, want string }{
 		{"parmap --keep-o", "--keep-order"},
 		{"parmap --arg", "--arg-file --arg-file-sep --arg-sep"},
 		{"parmap -k --no", "--no-bar --no-run-if-empty --now"},
+		{"parmap --status ", "alpha beta"},
+		{"parmap --wait b", "beta"},
 		{"parmap --max-p", "--max-procs"},
 		{"parmap --will", "--will-cite"},
 		{"parmap --verb", "--verbose"},
@@ -123,7 +131,7 @@ func TestCompletionBash(t *testing.T) {
 		cmd := exec.Command(bash, "--norc", "--noprofile", "-c",
 			`source "$1"; COMP_POINT=${#COMP_LINE}; _parmap; echo "${COMPREPLY[*]}"`, "bash", script)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "COMP_LINE="+tc.line, "COMP_WORDBREAKS= \t\n\"'><=;|&(:")
+		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state, "COMP_LINE="+tc.line, "COMP_WORDBREAKS= \t\n\"'><=;|&(:")
 		out, err := cmd.Output()
 		if err != nil {
 			t.Errorf("%q: %v", tc.line, err)
