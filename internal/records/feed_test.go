@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 )
 
 // nextValues reads records from r on a goroutine of their own, each
@@ -170,5 +171,52 @@ func TestFeedIsNoWordsSource(t *testing.T) {
 	_, err := Open([]Source{NewFeed().Source()}, noRead{t}, Options{Words: &Words{}})
 	if err == nil {
 		t.Error("Words over a feed opened")
+	}
+}
+
+// Waiting is true exactly while the reader waits in the feed for a value:
+// the source before it has ended and every value added has been read.
+func TestFeedWaiting(t *testing.T) {
+	f := NewFeed()
+	f.Add("a")
+	r, err := Open([]Source{List([]string{"x"}).Then(f)}, noRead{t}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Waiting() {
+		t.Error("Waiting before anything was read")
+	}
+	vs, end := nextValues(r)
+	if got := []string{<-vs, <-vs}; !reflect.DeepEqual(got, []string{"x", "a"}) {
+		t.Errorf("got %q", got)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !f.Waiting() {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader never waited in the feed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	f.Add("b")
+	if v := <-vs; v != "b" {
+		t.Errorf("got %q", v)
+	}
+	f.Close()
+	if err := <-end; err != io.EOF {
+		t.Errorf("after Close: %v, want io.EOF", err)
+	}
+	if f.Waiting() {
+		t.Error("Waiting after the end")
+	}
+}
+
+func TestSourceReadsStdin(t *testing.T) {
+	for _, tc := range []struct {
+		s    Source
+		want bool
+	}{{Stdin(), true}, {File("-"), true}, {File("x"), false}, {List([]string{"a"}), false}} {
+		if got := tc.s.ReadsStdin(); got != tc.want {
+			t.Errorf("%+v: ReadsStdin %v, want %v", tc.s, got, tc.want)
+		}
 	}
 }
