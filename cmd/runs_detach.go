@@ -56,7 +56,7 @@ func detach(inv *invocation, args []string, stdin io.Reader, stdout, stderr io.W
 	}
 	defer r.Close()
 	var src io.Reader = strings.NewReader("")
-	if readsStdin(inv.cfg) || inv.cfg.Pipe != nil {
+	if readsStdin(inv.cfg) {
 		src = stdin
 	}
 	if _, err := r.Spool(src); err != nil {
