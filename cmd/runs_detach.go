@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -98,7 +99,12 @@ func startSupervisor(r *runs.Run, args []string, dir string, resume bool) error 
 		return err
 	}
 	defer null.Close()
-	env := []string{superviseEnv + "=" + r.Dir}
+	// The supervisor runs in dir: the run's directory must be absolute.
+	abs, err := filepath.Abs(r.Dir)
+	if err != nil {
+		return err
+	}
+	env := []string{superviseEnv + "=" + abs}
 	if resume {
 		env = append(env, superviseResumeEnv+"=1")
 	}
