@@ -100,6 +100,8 @@ func splitArgs(args []string, gnuParallel bool) (options, tail []string, err err
 			switch {
 			case name == "replace" && !hasValue:
 				value, i = optionalValue(i)
+			case name == "wait" && !hasValue && (i+1 >= len(args) || strings.HasPrefix(args[i+1], "-")):
+				value = "" // --semaphore --wait --id NAME: the id is --id's
 			case name == "max-lines" && !hasValue && (i+1 >= len(args) || !isNumber(args[i+1])):
 				value = "1" // GNU's --max-lines[=N]: 1 when N is not given
 			case names.takesValue[name] && !hasValue:

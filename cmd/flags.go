@@ -112,7 +112,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "run-dir", Category: catRuns, Usage: "keep runs in `DIR` instead of $XDG_STATE_HOME/parmap/runs"},
 		&cli.BoolFlag{Name: "runs", Category: catRuns, Usage: "list the runs: id, state, done/total, failed, start, command"},
 		&cli.StringFlag{Name: "status", Category: catRuns, Usage: "print the status of the run `ID` (with --json, as a JSON object)"},
-		&cli.StringFlag{Name: "wait", Category: catRuns, Usage: "wait for the run `ID` to end and exit with its exit status"},
+		&cli.StringFlag{Name: "wait", Category: catRuns, Usage: "wait for the run `ID` to end and exit with its exit status (with --semaphore: the run --id names)"},
 		&cli.StringFlag{Name: "stop", Category: catRuns, Usage: "stop the run `ID`: no new job starts, running ones finish (with --now, they are stopped too)"},
 		&cli.BoolFlag{Name: "now", Category: catRuns, Usage: "with --stop: stop the running jobs too (SIGTERM, SIGKILL after --kill-after)"},
 		&cli.StringFlag{Name: "pause", Category: catRuns, Usage: "start no new job in the run `ID` until --continue; running jobs go on"},
@@ -120,6 +120,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "set-jobs", Category: catRuns, Usage: "--set-jobs `ID` N: run N jobs at once in the run ID from now on"},
 		&cli.StringFlag{Name: "add", Category: catRuns, Usage: "--add `ID` RECORD...: add records (or standard input's, when none is given) to the running run ID"},
 		&cli.StringFlag{Name: "attach", Category: catRuns, Usage: "show the output of the run `ID` from now on, and its progress; Ctrl-C detaches, the run goes on"},
+		&cli.BoolFlag{Name: "semaphore", Category: catRuns, Usage: "GNU sem: queue the command line into the background run --id names (default: default), at most -j at once, starting the run when there is none; with --wait, wait for it to empty"},
 		&cli.StringFlag{Name: "resume-run", Category: catRuns, Usage: "complete the dead run `ID` (its supervisor was killed) in the background, from its job log, as --resume would"},
 
 		&cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Category: catInfo, Usage: "print the version"},

@@ -75,7 +75,7 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		cliArgs, tail, err = withParallelEnv(os.Getenv("PARALLEL"), cliArgs, tail)
 	}
 	if err == nil {
-		app.Metadata = map[string]any{"tail": tail, "stdin": stdin}
+		app.Metadata = map[string]any{"tail": tail, "stdin": stdin, "args": args, "supervising": superviseDir != ""}
 		err = app.Run(cliArgs)
 	}
 	var exit runExit

@@ -45,6 +45,12 @@ func runsParent(c *cli.Context) (string, error) {
 // runCommand carries out the background-run command the options ask for;
 // handled is false when they ask for none (a run to start).
 func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr io.Writer) (handled bool, err error) {
+	if c.Bool("semaphore") {
+		if c.App.Metadata["supervising"] == true {
+			return false, nil // the supervisor of a semaphore's run
+		}
+		return true, semaphore(c, tail)
+	}
 	var op, id string
 	for _, name := range runCommands {
 		if c.IsSet(name) {
@@ -72,6 +78,9 @@ func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr i
 	}
 	if op == "runs" {
 		return true, listRuns(parent, stdout)
+	}
+	if id == "" {
+		return true, usagef("--%s needs a run id", op)
 	}
 	r, err := runs.Open(parent, id)
 	if err != nil {

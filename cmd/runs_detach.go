@@ -162,7 +162,7 @@ func resumeRun(r *runs.Run, stdout io.Writer) error {
 func (inv *invocation) background(c *cli.Context) error {
 	inv.detach = c.Bool("detach")
 	if !inv.detach {
-		if c.IsSet("id") {
+		if c.IsSet("id") && !c.Bool("semaphore") {
 			return usagef("--id names a background run: give --detach too")
 		}
 		return nil
