@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -87,7 +88,7 @@ func semaphore(c *cli.Context, tail []string) error {
 			return usagef("run %s is dead (its supervisor died): parmap --resume-run %s completes it; remove %s to start afresh", id, id, r.Dir)
 		case runs.Done:
 			// The run emptied and ended: a new one takes its name.
-			os.RemoveAll(r.Dir)
+			removeDone(r, parent)
 			continue
 		}
 		cl, err := dialRun(r, "take added records")
@@ -139,4 +140,25 @@ func startSemaphore(parent, id string, options []string, line string) error {
 		return usagef("--semaphore: cannot start the run: %v", err)
 	}
 	return nil
+}
+
+// removeDone removes the done run r, unless another sem got there first:
+// holding its lock (a new run at the same path holds its own), it moves
+// the directory aside, then removes it.
+func removeDone(r *runs.Run, parent string) {
+	if r.Lock() != nil {
+		return
+	}
+	defer r.Close()
+	if st, err := r.Status(); err != nil || st.State != runs.Done {
+		return
+	}
+	aside, err := os.MkdirTemp(parent, ".old-")
+	if err != nil {
+		return
+	}
+	if os.Rename(r.Dir, filepath.Join(aside, r.ID)) == nil {
+		r.Close()
+	}
+	os.RemoveAll(aside)
 }
