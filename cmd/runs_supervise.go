@@ -142,13 +142,15 @@ func (sv *supervisor) finish(exit int) int {
 	return exit
 }
 
-// watch saves the run's status when it changed, at most ten times a
-// second, and closes the feed of added records once the run is idle
-// (every record read and every job ended): the run then ends.
+// watch saves the run's status when its state changes, and its counts
+// when they changed, at most ten times a second; and it closes the feed of
+// added records once the run is idle (every record read and every job
+// ended), checked every 20 ms, so that the run ends.
 func (sv *supervisor) watch() {
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	var last runs.Status
+	var saved time.Time
 	for {
 		select {
 		case <-sv.ended:
@@ -156,10 +158,10 @@ func (sv *supervisor) watch() {
 		case <-t.C:
 		}
 		st := sv.Status()
-		if st.State != last.State || st.Done != last.Done || st.Total != last.Total ||
-			st.Failed != last.Failed || st.Jobs != last.Jobs {
+		changed := st.Done != last.Done || st.Total != last.Total || st.Failed != last.Failed || st.Jobs != last.Jobs
+		if st.State != last.State || changed && time.Since(saved) >= 100*time.Millisecond {
 			sv.run.SaveStatus(st)
-			last = st
+			last, saved = st, time.Now()
 		}
 		es := sv.ctl.Status()
 		if sv.feed != nil && es.State == engine.Running && es.Running == 0 && sv.feed.Waiting() &&
