@@ -319,6 +319,10 @@ func attachRun(r *runs.Run, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "parmap: detached from run %s; it goes on\n", r.ID)
 			return nil
 		case err != nil:
+			// The supervisor may have ended as we attached.
+			if st, serr := r.Status(); serr == nil && st.State == runs.Done {
+				return runExit(*st.Exit)
+			}
 			return wordRunErr(err)
 		}
 		if len(ev.Data) > 0 {

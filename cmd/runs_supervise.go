@@ -35,6 +35,9 @@ type supervisor struct {
 
 	ended chan struct{} // closed once the run has ended and its state is saved
 	exit  int
+
+	streams int           // Wait and Attach handlers running (under mu)
+	idle    chan struct{} // closed when streams falls to 0, once asked for
 }
 
 // codedError is an error the control socket answers with a code.
@@ -107,8 +110,8 @@ func supervise(inv *invocation, dir string, resume bool, stderr io.Writer) int {
 		go sv.pump()
 		sv.wakeUp()
 	}
-	watched := make(chan struct{})
-	go func() { sv.watch(); close(watched) }()
+	stopWatch, watched := make(chan struct{}), make(chan struct{})
+	go func() { sv.watch(stopWatch); close(watched) }()
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -121,8 +124,14 @@ func supervise(inv *invocation, dir string, resume bool, stderr io.Writer) int {
 	if sum.Signal == 0 {
 		exit = outcome(inv.prog, sum, inv.sourceFlags, os.Stdout, os.Stderr)
 	}
-	sv.finish(exit)
+	// Only this goroutine writes state.json from now on: a save of the
+	// watch after Finish would undo it.
+	close(stopWatch)
 	<-watched
+	sv.finish(exit)
+	// Wait and Attach answer the end before Serve stops: it cancels
+	// what still runs.
+	<-sv.streamsDone()
 	l.Close()
 	<-served
 	return exit
@@ -146,14 +155,14 @@ func (sv *supervisor) finish(exit int) int {
 // when they changed, at most ten times a second; and it closes the feed of
 // added records once the run is idle (every record read and every job
 // ended), checked every 20 ms, so that the run ends.
-func (sv *supervisor) watch() {
+func (sv *supervisor) watch(stop <-chan struct{}) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	var last runs.Status
 	var saved time.Time
 	for {
 		select {
-		case <-sv.ended:
+		case <-stop:
 			return
 		case <-t.C:
 		}
@@ -267,8 +276,40 @@ func (sv *supervisor) Add(recs [][]byte) error {
 	return nil
 }
 
+// enterStream and leaveStream count the Wait and Attach handlers running.
+func (sv *supervisor) enterStream() {
+	sv.mu.Lock()
+	sv.streams++
+	sv.mu.Unlock()
+}
+
+func (sv *supervisor) leaveStream() {
+	sv.mu.Lock()
+	sv.streams--
+	if sv.streams == 0 && sv.idle != nil {
+		close(sv.idle)
+		sv.idle = nil
+	}
+	sv.mu.Unlock()
+}
+
+// streamsDone is closed once no Wait or Attach handler runs.
+func (sv *supervisor) streamsDone() <-chan struct{} {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	ch := make(chan struct{})
+	if sv.streams == 0 {
+		close(ch)
+	} else {
+		sv.idle = ch
+	}
+	return ch
+}
+
 // Wait returns the run's exit status once it has ended.
 func (sv *supervisor) Wait(ctx context.Context) (int, error) {
+	sv.enterStream()
+	defer sv.leaveStream()
 	select {
 	case <-sv.ended:
 		return sv.exit, nil
@@ -280,6 +321,8 @@ func (sv *supervisor) Wait(ctx context.Context) (int, error) {
 // Attach sends the run's output from now on, and its status each second,
 // until the run ends or the client detaches.
 func (sv *supervisor) Attach(ctx context.Context, send func(runs.Event) error) (int, error) {
+	sv.enterStream()
+	defer sv.leaveStream()
 	f, err := os.Open(sv.run.OutputPath())
 	if err != nil {
 		return 0, err

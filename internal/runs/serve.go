@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 )
 
 // Ops of the control protocol.
@@ -83,7 +84,8 @@ const maxLine = 64 << 20
 // uid than this process's. It returns once l is closed (nil) or fails, and
 // every connection has ended: idle ones are closed, and Wait and Attach
 // are cancelled (their ctx), so let them return the exit status before
-// closing l.
+// closing l. A Wait or Attach that has returned still sends its last
+// answer before its connection closes (given streamGrace to write it).
 func Serve(l net.Listener, h Handler) error {
 	return serve(l, h, os.Getuid())
 }
@@ -92,12 +94,16 @@ func serve(l net.Listener, h Handler, uid int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
+	conns := map[net.Conn]bool{} // true: in a stream op (wait, attach)
 	defer func() {
 		cancel()
 		mu.Lock()
-		for c := range conns {
-			c.Close()
+		for c, streaming := range conns {
+			if streaming {
+				c.SetWriteDeadline(time.Now().Add(streamGrace))
+			} else {
+				c.Close()
+			}
 		}
 		mu.Unlock()
 		wg.Wait()
@@ -115,12 +121,16 @@ func serve(l net.Listener, h Handler, uid int) error {
 			return err
 		}
 		mu.Lock()
-		conns[c] = true
+		conns[c] = false
 		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			serveConn(ctx, c, h, uid)
+			serveConn(ctx, c, h, uid, func() {
+				mu.Lock()
+				conns[c] = true
+				mu.Unlock()
+			})
 			mu.Lock()
 			delete(conns, c)
 			mu.Unlock()
@@ -129,7 +139,13 @@ func serve(l net.Listener, h Handler, uid int) error {
 	}
 }
 
-func serveConn(ctx context.Context, c net.Conn, h Handler, uid int) {
+// streamGrace is how long a stream op's connection is given to write its
+// last answer once Serve is ending.
+const streamGrace = 5 * time.Second
+
+// serveConn answers the requests of one connection; streaming is called
+// as it starts a stream op, its last.
+func serveConn(ctx context.Context, c net.Conn, h Handler, uid int, streaming func()) {
 	w := bufio.NewWriter(c)
 	send := func(a Answer) error {
 		b, _ := json.Marshal(a)
@@ -152,6 +168,7 @@ func serveConn(ctx context.Context, c net.Conn, h Handler, uid int) {
 		}
 		switch req.Op {
 		case OpWait, OpAttach:
+			streaming()
 			streamOp(ctx, c, req.Op, h, send)
 			return
 		}
