@@ -107,9 +107,16 @@ func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr i
 		}
 		return true, controlRun(r, "set-jobs", func(cl *runs.Client) error { return cl.SetJobs(n) })
 	case "add":
-		recs, err := addedRecords(tail, stdin)
-		if err != nil {
-			return true, err
+		if len(tail) == 0 {
+			b, err := io.ReadAll(stdin)
+			if err != nil {
+				return true, usagef("--add: cannot read standard input: %v", err)
+			}
+			return true, controlRun(r, "take added records", func(cl *runs.Client) error { return cl.AddInput(b) })
+		}
+		recs := make([][]byte, len(tail))
+		for i, w := range tail {
+			recs[i] = []byte(w)
 		}
 		return true, controlRun(r, "take added records", func(cl *runs.Client) error { return cl.Add(recs) })
 	case "attach":
@@ -120,27 +127,6 @@ func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr i
 	return true, nil
 }
 
-// addedRecords are --add's records: the words after the id, else the
-// lines of standard input.
-func addedRecords(tail []string, stdin io.Reader) ([][]byte, error) {
-	var recs [][]byte
-	if len(tail) > 0 {
-		for _, w := range tail {
-			recs = append(recs, []byte(w))
-		}
-		return recs, nil
-	}
-	b, err := io.ReadAll(stdin)
-	if err != nil {
-		return nil, usagef("--add: cannot read standard input: %v", err)
-	}
-	for _, l := range strings.SplitAfter(string(b), "\n") {
-		if l = strings.TrimSuffix(l, "\n"); l != "" {
-			recs = append(recs, []byte(l))
-		}
-	}
-	return recs, nil
-}
 
 // wordRunErr words an error of internal/runs for one line.
 func wordRunErr(err error) error {

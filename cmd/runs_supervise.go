@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,10 +21,9 @@ import (
 // (runs.Handler) through the engine's Control and a Feed of added records,
 // and saves the run's status.
 type supervisor struct {
-	run   *runs.Run
-	meta  runs.Meta
-	ctl   *engine.Control
-	reuse bool
+	run  *runs.Run
+	meta runs.Meta
+	ctl  *engine.Control
 
 	feed *records.Feed // added records; nil when the run takes none
 	sep  []byte
@@ -62,7 +62,7 @@ func supervise(inv *invocation, dir string, resume bool, stderr io.Writer) int {
 	r.SetPID(os.Getpid())
 	meta, _ := r.Meta()
 	cfg := *inv.cfg
-	sv := &supervisor{run: r, meta: meta, ctl: engine.NewControl(), reuse: cfg.Reuse != nil,
+	sv := &supervisor{run: r, meta: meta, ctl: engine.NewControl(),
 		sep: []byte{cfg.Records.Delim}, wake: make(chan struct{}, 1), ended: make(chan struct{})}
 
 	var stdin io.Reader = eofReader{}
@@ -173,8 +173,12 @@ func (sv *supervisor) watch(stop <-chan struct{}) {
 			last, saved = st, time.Now()
 		}
 		es := sv.ctl.Status()
+		// Idle: the reader waits for added records, and every record it
+		// read has its job finished (Total counts records read for jobs,
+		// Done their jobs ended: a record read but not yet started is not
+		// idle).
 		if sv.feed != nil && es.State == engine.Running && es.Running == 0 && sv.feed.Waiting() &&
-			(!sv.reuse || es.Done >= es.Total) {
+			es.Done >= es.Total {
 			sv.mu.Lock()
 			if len(sv.queue) == 0 {
 				sv.closeLocked()
@@ -256,8 +260,10 @@ func (sv *supervisor) Stop(now bool) error {
 	return sv.ctl.Stop(now)
 }
 
-// Add appends records to the run, on disk first (for --resume-run).
-func (sv *supervisor) Add(recs [][]byte) error {
+// Add appends records to the run, on disk first (for --resume-run): recs
+// as they are, then input cut at the run's record separator.
+func (sv *supervisor) Add(recs [][]byte, input []byte) error {
+	recs = append(recs, splitRecords(input, sv.sep)...)
 	if sv.feed == nil {
 		return &codedError{"unsupported", "this run takes no added records (it reads several sources, or --pipe)"}
 	}
@@ -274,6 +280,21 @@ func (sv *supervisor) Add(recs [][]byte) error {
 	}
 	sv.wakeUp()
 	return nil
+}
+
+// splitRecords cuts input into records ending in sep; the last may lack
+// it. Empty records are kept but for the piece after a final sep.
+func splitRecords(input, sep []byte) [][]byte {
+	var recs [][]byte
+	for len(input) > 0 {
+		i := bytes.Index(input, sep)
+		if i < 0 {
+			return append(recs, input)
+		}
+		recs = append(recs, input[:i])
+		input = input[i+len(sep):]
+	}
+	return recs
 }
 
 // enterStream and leaveStream count the Wait and Attach handlers running.

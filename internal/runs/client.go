@@ -149,6 +149,12 @@ func (c *Client) Add(records [][]byte) error {
 	return c.simple(Request{Op: OpAdd, Records: records})
 }
 
+// AddInput appends input to the run, split into records by the run as it
+// splits its own input (-0, -d); it returns once they are on disk.
+func (c *Client) AddInput(input []byte) error {
+	return c.simple(Request{Op: OpAdd, Input: input})
+}
+
 // Stop drains the run (no new job), or with now stops its running jobs too.
 func (c *Client) Stop(now bool) error { return c.simple(Request{Op: OpStop, Now: now}) }
 

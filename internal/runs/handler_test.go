@@ -70,10 +70,13 @@ func (h *fakeHandler) SetJobs(n int) error {
 	return nil
 }
 
-func (h *fakeHandler) Add(records [][]byte) error {
+func (h *fakeHandler) Add(records [][]byte, input []byte) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.added = append(h.added, records...)
+	if input != nil {
+		h.added = append(h.added, input)
+	}
 	h.st.Total += int64(len(records))
 	return nil
 }

@@ -28,6 +28,7 @@ type Request struct {
 	Op      string   `json:"op"`
 	N       int      `json:"n,omitempty"`       // set-jobs
 	Records [][]byte `json:"records,omitempty"` // add
+	Input   []byte   `json:"input,omitempty"`   // add: bytes the run splits into records as its own input
 	Now     bool     `json:"now,omitempty"`     // stop
 }
 
@@ -60,8 +61,9 @@ type Handler interface {
 	Continue() error
 	SetJobs(n int) error
 	// Add appends records to the run, durably (Run.Append) before
-	// returning.
-	Add(records [][]byte) error
+	// returning: records as they are, then input split into records
+	// as the run splits its own input (its record separator).
+	Add(records [][]byte, input []byte) error
 	Stop(now bool) error
 	// Wait returns the run's exit status once it has ended, or ctx's error
 	// when the client has gone or Serve is ending.
@@ -198,7 +200,7 @@ func answer(h Handler, req Request) Answer {
 		}
 		err = h.SetJobs(req.N)
 	case OpAdd:
-		err = h.Add(req.Records)
+		err = h.Add(req.Records, req.Input)
 	case OpStop:
 		err = h.Stop(req.Now)
 	default:

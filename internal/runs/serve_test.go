@@ -66,6 +66,10 @@ func TestOps(t *testing.T) {
 	if err := c.Add(recs); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.AddInput([]byte("b\x00c\n")); err != nil {
+		t.Fatal(err)
+	}
+	recs = append(recs, []byte("b\x00c\n"))
 	if err := c.Stop(true); err != nil {
 		t.Fatal(err)
 	}
