@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -278,43 +275,3 @@ func listRuns(parent string, stdout io.Writer) error {
 	return tw.Flush()
 }
 
-// attachRun streams the run's output from now on until it ends (exiting
-// with its status) or Ctrl-C detaches (exit 0; the run goes on).
-func attachRun(r *runs.Run, stdout, stderr io.Writer) error {
-	cl, err := dialRun(r, "be attached to")
-	if err != nil {
-		if st, serr := r.Status(); serr == nil && st.State == runs.Done {
-			return runExit(*st.Exit)
-		}
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	s, err := cl.Attach(ctx)
-	if err != nil {
-		return wordRunErr(err)
-	}
-	defer s.Close()
-	for {
-		ev, exit, err := s.Next()
-		switch {
-		case errors.Is(err, io.EOF):
-			return runExit(exit)
-		case ctx.Err() != nil:
-			fmt.Fprintf(stderr, "parmap: detached from run %s; it goes on\n", r.ID)
-			return nil
-		case err != nil:
-			// The supervisor may have ended as we attached.
-			if st, serr := r.Status(); serr == nil && st.State == runs.Done {
-				return runExit(*st.Exit)
-			}
-			return wordRunErr(err)
-		}
-		if len(ev.Data) > 0 {
-			if _, err := stdout.Write(ev.Data); err != nil {
-				return nil
-			}
-		}
-	}
-}

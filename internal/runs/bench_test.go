@@ -80,34 +80,3 @@ func BenchmarkStatusParallel(b *testing.B) {
 	})
 	reportPercentiles(b, took)
 }
-
-// TestOpsAnswerFast: every op that answers at once does so in well under
-// 10 ms. The median of many is checked (the slowest on a shared machine is
-// the scheduler's); BenchmarkStatusRoundTrip gives the percentiles.
-func TestOpsAnswerFast(t *testing.T) {
-	h := newFakeHandler()
-	r := serveRun(t, t.TempDir(), "fast", h)
-	c := dialRun(t, r)
-	ops := map[string]func() error{
-		"status":   func() error { _, err := c.Status(); return err },
-		"pause":    func() error { h.setState(Running); return c.Pause() },
-		"continue": func() error { h.setState(Paused); return c.Continue() },
-		"set-jobs": func() error { return c.SetJobs(3) },
-		"add":      func() error { return c.Add(records("r")) },
-		"stop":     func() error { return c.Stop(false) },
-	}
-	for name, op := range ops {
-		var took []time.Duration
-		for i := 0; i < 201; i++ {
-			t0 := time.Now()
-			if err := op(); err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			took = append(took, time.Since(t0))
-		}
-		slices.Sort(took)
-		if med := took[len(took)/2]; med > 2*time.Millisecond {
-			t.Errorf("%s: median %v; want well under 10ms", name, med)
-		}
-	}
-}
