@@ -30,7 +30,7 @@ func writeCompletion(app *cli.App, shell string, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		_, err = io.WriteString(w, fishNames(script))
+		_, err = io.WriteString(w, fishNames(script)+fishRuns(completionFlags(app)))
 		return err
 	}
 	return usagef("--completion %q: give bash, zsh or fish", shell)
@@ -45,7 +45,7 @@ const (
 	fileValue                  // a file name (FILE, PATH)
 	dirValue                   // a directory (DIR)
 	shellName                  // bash, zsh or fish (SHELL)
-	runID                      // the id of a background run (ID): bash completes those in the default run directory
+	runID                      // the id of a background run (ID): completed from the default run directory
 )
 
 // complFlag is one option as the completion scripts see it.
@@ -128,6 +128,35 @@ func kindOf(placeholder string) valueKind {
 		return runID
 	}
 	return someValue
+}
+
+// fishRuns is the part of the fish script that completes run ids after
+// the options that take one.
+func fishRuns(flags []complFlag) string {
+	var b strings.Builder
+	b.WriteString(`
+# __parmap_runs: the ids of the runs in the default run directory.
+function __parmap_runs
+	set -l d $XDG_STATE_HOME
+	string match -q -- '/*' "$d"; or set d $HOME/.local/state
+	command ls -- $d/parmap/runs 2>/dev/null
+end
+`)
+	for _, f := range flags {
+		if f.Value != runID {
+			continue
+		}
+		b.WriteString("complete -c parmap")
+		for _, n := range f.Names() {
+			if strings.HasPrefix(n, "--") {
+				b.WriteString(" -l " + n[2:])
+			} else {
+				b.WriteString(" -s " + n[1:])
+			}
+		}
+		b.WriteString(" -x -a '(__parmap_runs)'\n")
+	}
+	return b.String()
 }
 
 // fishApp is app as ToFishCompletion wants it: without --help and --version,
@@ -218,8 +247,10 @@ var completionFuncs = texttemplate.FuncMap{
 		desc := "[" + zshEscape(f.Usage) + "]"
 		action := ""
 		switch f.Value {
-		case someValue, runID:
+		case someValue:
 			action = ":" + zshEscape(strings.ToLower(f.Arg)) + ": "
+		case runID:
+			action = ":run id:_parmap_runs"
 		case fileValue:
 			action = ":" + zshEscape(strings.ToLower(f.Arg)) + ":_files"
 		case dirValue:
@@ -361,6 +392,19 @@ var zshTemplate = texttemplate.Must(texttemplate.New("zsh").Funcs(completionFunc
 # zsh completion for parmap.
 # Load it with: source <(parmap --completion zsh)
 # or save it as _parmap in a directory of $fpath.
+
+# _parmap_run_ids: the ids of the runs in the default run directory.
+_parmap_run_ids() {
+	local d=$XDG_STATE_HOME
+	[[ $d == /* ]] || d=$HOME/.local/state
+	command ls -- "$d/parmap/runs" 2>/dev/null
+}
+
+_parmap_runs() {
+	local -a ids
+	ids=(${(f)"$(_parmap_run_ids)"})
+	compadd -a ids
+}
 
 _parmap() {
 	local curcontext=$curcontext state state_descr line ret=1

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -27,8 +28,8 @@ func TestCompletionScripts(t *testing.T) {
 		want  []string
 	}{
 		{"bash", []string{"--keep-order", "--arg-file|-a)", "-k", "--help", "complete -o default -F _parmap parmap"}},
-		{"zsh", []string{"#compdef parmap", "'(--keep-order -k)--keep-order[write outputs", "'*--arg-file=[read records from FILE", ":file:_files'", "'*-a+["}},
-		{"fish", []string{"-l keep-order -s k", "-l arg-file -s a -r", "-l help", "-l version -s V", "-l verbose -s t", "-f -s v -d", "-l jobs -s j -s P -l max-procs -r", "-l line-buffer -l lb -d"}},
+		{"zsh", []string{"#compdef parmap", "'(--keep-order -k)--keep-order[write outputs", "'*--arg-file=[read records from FILE", ":file:_files'", "'*-a+[", "'(--status)--status=[print the status of the run ID", "]:run id:_parmap_runs'"}},
+		{"fish", []string{"-l keep-order -s k", "-l arg-file -s a -r", "-l help", "-l version -s V", "-l verbose -s t", "-f -s v -d", "-l jobs -s j -s P -l max-procs -r", "-l line-buffer -l lb -d", "complete -c parmap -l status -x -a '(__parmap_runs)'"}},
 	} {
 		t.Run(tc.shell, func(t *testing.T) {
 			script := completion(t, tc.shell)
@@ -47,6 +48,37 @@ func TestCompletionScripts(t *testing.T) {
 			}
 			if out, err := exec.Command(sh, "-n", file).CombinedOutput(); err != nil || len(out) > 0 {
 				t.Errorf("%s -n: %v\n%s", tc.shell, err, out)
+			}
+		})
+	}
+}
+
+// zsh and fish list the runs of the default run directory as bash does.
+func TestCompletionRunIDs(t *testing.T) {
+	state := t.TempDir()
+	for _, id := range []string{"convert", "nightly"} {
+		if err := os.MkdirAll(filepath.Join(state, "parmap", "runs", id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ shell, call string }{
+		{"zsh", "compdef() { :; }; source %s; _parmap_run_ids"},
+		{"fish", "source %s; __parmap_runs"},
+	} {
+		t.Run(tc.shell, func(t *testing.T) {
+			sh, err := exec.LookPath(tc.shell)
+			if err != nil {
+				t.Skipf("%s is not installed", tc.shell)
+			}
+			file := filepath.Join(t.TempDir(), "parmap."+tc.shell)
+			if err := os.WriteFile(file, []byte(completion(t, tc.shell)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c := exec.Command(sh, "-c", fmt.Sprintf(tc.call, file))
+			c.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+			out, err := c.CombinedOutput()
+			if err != nil || string(out) != "convert\nnightly\n" {
+				t.Errorf("%s lists %q (%v), want convert and nightly", tc.shell, out, err)
 			}
 		})
 	}
