@@ -124,7 +124,6 @@ func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr i
 	return true, nil
 }
 
-
 // wordRunErr words an error of internal/runs for one line.
 func wordRunErr(err error) error {
 	var unknown *runs.UnknownRunError
@@ -274,4 +273,3 @@ func listRuns(parent string, stdout io.Writer) error {
 	}
 	return tw.Flush()
 }
-
