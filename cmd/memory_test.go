@@ -23,7 +23,7 @@ var (
 	buildErr  error
 )
 
-func parmapBinary(t *testing.T) string {
+func parmapBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds parmap; skipped with -short")
@@ -47,7 +47,7 @@ func parmapBinary(t *testing.T) string {
 }
 
 // vmRSS returns a process's resident set size in KiB.
-func vmRSS(t *testing.T, pid int) int {
+func vmRSS(t testing.TB, pid int) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,11 +24,7 @@ import (
 // supervisor's resident memory (KiB) after the ops, which should not grow
 // with the records.
 func BenchmarkDetachedControl(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "parmap")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := parmapBinary(b)
 	for _, n := range []int{1000, 100000, 1000000} {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
 			dir := b.TempDir()
@@ -95,7 +90,7 @@ func BenchmarkDetachedControl(b *testing.B) {
 			}
 			b.ReportMetric(0, "ns/op")
 			if m, err := r.Meta(); err == nil {
-				b.ReportMetric(float64(residentKiB(b, m.PID)), "supervisor-rss-KiB")
+				b.ReportMetric(float64(vmRSS(b, m.PID)), "supervisor-rss-KiB")
 			}
 		})
 	}
@@ -116,19 +111,4 @@ func writeLines(b *testing.B, path string, n int) {
 		b.Fatal(err)
 	}
 	f.Close()
-}
-
-// residentKiB is the VmRSS of process pid.
-func residentKiB(b *testing.B, pid int) int {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return n
-		}
-	}
-	return 0
 }
