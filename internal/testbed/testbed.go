@@ -92,6 +92,54 @@ func marked(proc, dir string) bool {
 	return false
 }
 
+// BedOf returns the directory of the bed process pid belongs to (its mark,
+// else the bed directory of a file it holds open), or "".
+func BedOf(pid int) string {
+	proc := "/proc/" + strconv.Itoa(pid)
+	if env, err := os.ReadFile(proc + "/environ"); err == nil {
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			if dir, ok := bytes.CutPrefix(kv, []byte(Env+"=")); ok {
+				return string(dir)
+			}
+		}
+	}
+	fds, _ := os.ReadDir(proc + "/fd")
+	for _, fd := range fds {
+		target, err := os.Readlink(proc + "/fd/" + fd.Name())
+		if err != nil {
+			continue
+		}
+		for _, p := range Dirs {
+			if rest, ok := strings.CutPrefix(target, p); ok {
+				name, _, _ := strings.Cut(rest, "/")
+				return p + name
+			}
+		}
+	}
+	return ""
+}
+
+// OwnerRuns reports whether the test process that made the bed in dir
+// (/tmp/pmbed-<pid>-…, /tmp/pmslurm-<pid>-…) still runs: its bed is in
+// use, not left over.
+func OwnerRuns(dir string) bool {
+	for _, p := range Dirs {
+		rest, ok := strings.CutPrefix(dir, p)
+		if !ok {
+			continue
+		}
+		num, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(num)
+		if err != nil {
+			return false
+		}
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		exe, _, _ := bytes.Cut(cmdline, []byte{0})
+		return err == nil && bytes.HasSuffix(exe, []byte(".test"))
+	}
+	return false
+}
+
 // Describe names pids for a message: "1234 (slurmstepd), 1240 (sshd)".
 func Describe(pids []int) string {
 	var s []string
