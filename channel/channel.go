@@ -58,6 +58,9 @@ type Spec struct {
 	// Guard, when set, is told the child's process group while it may hold
 	// a process (internal/guard kills the groups it holds if parmap dies).
 	Guard Guard
+	// CPUs, when set, are the only CPUs the child may run on, from its
+	// first instruction (pinned); its children inherit the mask.
+	CPUs []int
 }
 
 // A Guard holds the process groups of running children: Add is called as
@@ -238,10 +241,14 @@ func Start(spec Spec) (*Child, error) {
 		},
 	}
 	c.start = time.Now()
-	proc, err := osStartProcess(path, spec.Argv, attr)
-	if errors.Is(err, syscall.EBADF) {
-		proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
-	}
+	var proc *os.Process
+	err := pinned(spec.CPUs, func() (err error) {
+		proc, err = osStartProcess(path, spec.Argv, attr)
+		if errors.Is(err, syscall.EBADF) {
+			proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
+		}
+		return err
+	})
 	for _, f := range closeAfterStart {
 		f.Close()
 	}

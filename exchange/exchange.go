@@ -59,6 +59,12 @@ type Options struct {
 	// slots start one by one as tasks come, so a Jobs far above the tasks
 	// costs no memory.
 	Jobs int
+	// MaxJobs, when above 0, is the most slots the run may ever have,
+	// whatever Jobs or SetLimit ask for: it caps both (Jobs 0 then means
+	// MaxJobs). Slots are numbered 1..MaxJobs, and a slot runs one job at
+	// a time, so a resource tied to each slot number (a device set, a CPU
+	// set) is held by at most one running job.
+	MaxJobs int
 	// Lowered, when set, is told once when the run first runs out of a
 	// resource (a channel.Resource error: descriptors, processes, memory)
 	// while jobs of its own run: from then on at most running jobs run at
@@ -226,10 +232,7 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	stop := stopper{x: x}
 	x.tasks, x.done = tasks, done
 	x.mu.Lock() // SetLimit may be called from now on
-	x.limit = x.opt.Jobs
-	if x.limit <= 0 {
-		x.limit = MaxUnlimited
-	}
+	x.limit = x.capped(x.opt.Jobs)
 	n := 1 // more are started as they are needed
 	if x.hosts != nil {
 		n = x.hosts.slots()
@@ -276,6 +279,18 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 		sum.HostsDown = x.hosts.allDown()
 	}
 	return sum
+}
+
+// capped is the limit n asks for (0 or less: MaxUnlimited), at most
+// Options.MaxJobs.
+func (x *Exchange) capped(n int) int {
+	if n <= 0 {
+		n = MaxUnlimited
+	}
+	if x.opt.MaxJobs > 0 && n > x.opt.MaxJobs {
+		n = x.opt.MaxJobs
+	}
+	return n
 }
 
 // closeQuit tells every slot to start no more jobs.

@@ -37,9 +37,7 @@ func (x *Exchange) Counts() Counts {
 		if x.hosts != nil {
 			c.Limit = x.hosts.slots()
 		}
-		if c.Limit <= 0 {
-			c.Limit = MaxUnlimited
-		}
+		c.Limit = x.capped(c.Limit)
 	}
 	return c
 }
@@ -51,14 +49,13 @@ func (x *Exchange) Counts() Counts {
 //
 // It replaces a limit lowered because a resource ran out: a raise above it
 // is allowed, and running out again lowers it again (and tells Lowered
-// again). With Options.Hosts it is ErrFixedSlots.
+// again). It is capped at Options.MaxJobs (Counts tells the limit in
+// force). With Options.Hosts it is ErrFixedSlots.
 func (x *Exchange) SetLimit(n int) error {
 	if x.hosts != nil {
 		return ErrFixedSlots
 	}
-	if n <= 0 {
-		n = MaxUnlimited
-	}
+	n = x.capped(n)
 	x.steered.Store(true)
 	x.mu.Lock()
 	defer x.mu.Unlock()
