@@ -41,6 +41,16 @@ type Config struct {
 	// Jobs is the number of job slots: at most that many jobs at once.
 	// 0 means as many as there are records, up to exchange.MaxUnlimited.
 	Jobs int
+	// Devices, when set, are each job slot's devices, Devices[s-1] for
+	// slot s (ids joined by commas): a job gets its slot's in
+	// devices.Vars, instead of any the environment had (Template's {gpu}
+	// is the same list). CPUs, when set, are each slot's CPUs: a job runs
+	// on its slot's only, from its first instruction. Either caps the
+	// slots at its length, whatever Jobs or a resize ask
+	// (exchange.Options.MaxJobs): a slot runs one job at a time, so no
+	// two running jobs share a set. Not with Hosts or Slurm.
+	Devices []string
+	CPUs    [][]int
 	// DryRun expands every command and prints it instead of running it.
 	DryRun bool
 	// Verbose writes each job's command line to stdout before its output,

@@ -54,6 +54,7 @@ import (
 	"syscall"
 
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/devices"
 	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/internal/progress"
@@ -235,6 +236,9 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 	// Every slot taken from make goes back.
 	r.closers = append(r.closers, r.make.close)
 	r.env = baseEnv(cfg.Env, r.make.env)
+	if cfg.Devices != nil {
+		r.env = withoutVars(r.env, devices.Vars)
+	}
 	if cfg.Hosts != nil && !cfg.DryRun {
 		if r.remote, err = openRemote(ctx, cfg.Hosts, r.notify); err != nil {
 			return r, err
@@ -313,6 +317,7 @@ func (r *run) exchangeOptions() exchange.Options {
 		Stop:       cfg.Stop,
 		Halted:     r.halted,
 		Lowered:    r.lowered,
+		MaxJobs:    slotSets(cfg),
 	}
 	if r.make.client != nil {
 		opt.Tokens = r.make

@@ -259,8 +259,8 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	if r.cfg.SlotVar != "" {
 		env = append(env, r.cfg.SlotVar+"="+strconv.Itoa(slot-1))
 	}
-	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded(),
-		Stdin: r.cfg.JobStdin}
+	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: r.slotDevices(env, slot), Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded(),
+		Stdin: r.cfg.JobStdin, CPUs: r.slotCPUs(slot)}
 	j.host = ":"
 	if r.remote != nil {
 		j.host = r.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, r.lookPath)
