@@ -47,6 +47,9 @@ type surroundings struct {
 	// maxJobs is the most jobs the system can run at once, and where
 	// that bound comes from; nil for no bound.
 	maxJobs func() (int, string)
+	// cpuList lists the CPUs parmap may use (--cpus-per-job); nil for
+	// this process's affinity mask.
+	cpuList func() ([]int, error)
 	stdout  io.Writer
 	stderr  io.Writer
 }
@@ -96,6 +99,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 	steps := []func() error{
 		func() error { return b.sources(tail) },
 		b.jobs,
+		b.devices,
 		func() error { return b.pipe(tail) },
 		b.records,
 		b.recordCounts,
@@ -265,6 +269,7 @@ func (b *builder) template() error {
 	c := b.c
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
 	topt.Context = contextReplace(b) // GNU's context replace
+	topt.Devices = b.cfg.Devices     // {gpu}
 	b.compatTemplate(&topt)
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {

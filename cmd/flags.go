@@ -16,6 +16,7 @@ const (
 	catOutput  = "Output"
 	catInfo    = "Information"
 	catRuns    = "Background runs"
+	catRes     = "Resources"
 )
 
 // The committed man page, man/parmap.1, is rendered from the command line's
@@ -90,6 +91,10 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "window", Category: catRun, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"}, count("--window", 1, "the number of records in flight per worker, 1 or more"), 1, ""),
 		typed(cli.GenericFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"}, count("--max-records", 1, "the number of records per worker before it is replaced, 1 or more"), 0, ""),
 		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "capture jobs' output and spill waiting output in unnamed files in `DIR` (default $TMPDIR or /tmp)"},
+
+		typed(cli.GenericFlag{Name: "gpus", Category: catRes, Usage: "give each job devices of its own from `LIST` (comma-separated ids or UUIDs; a number N is devices 0 to N-1), in CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES and {gpu}; -j defaults to the devices divided by --gpus-per-job. Inside a Slurm job, --gpus-per-job alone takes the job's GPUs"}, parseGPUs, nil, ""),
+		typed(cli.GenericFlag{Name: "gpus-per-job", Category: catRes, Usage: "with --gpus (or inside a Slurm job with GPUs): `K` devices per job (default 1); no two running jobs share one"}, count("--gpus-per-job", 1, "a number of devices per job, 1 or more"), 1, ""),
+		typed(cli.GenericFlag{Name: "cpus-per-job", Category: catRes, Usage: "pin each job to `K` CPUs of its own, from those parmap may use (no two running jobs share one); -j defaults to the CPUs divided by K"}, count("--cpus-per-job", 1, "a number of CPUs per job, 1 or more"), 0, ""),
 
 		&cli.BoolFlag{Name: "keep-order", Aliases: []string{"k"}, Category: catOutput, Usage: "write outputs in input order, not as jobs finish"},
 		&cli.BoolFlag{Name: "group", Category: catOutput, Usage: "write each job's output whole when it ends (the default)"},
