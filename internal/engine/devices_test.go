@@ -54,3 +54,30 @@ func TestSlotSets(t *testing.T) {
 		}
 	}
 }
+
+// A resize beyond the device sets is capped at them: the run's limit stays
+// at the sets, and a job waits for a set to free.
+func TestSetJobsCappedAtDeviceSets(t *testing.T) {
+	cfg, dir := heldConfig(t, "a", "b", "c")
+	cfg.Jobs = 2
+	cfg.Devices = []string{"0", "1"}
+	h := startHeld(t, cfg, dir, NewControl())
+	if got := h.started(2); !same(got, "a", "b") {
+		t.Fatalf("started %q", got)
+	}
+	if err := h.ctl.SetJobs(5); err != nil {
+		t.Fatal(err)
+	}
+	if s := h.ctl.Status(); s.Jobs != 2 || s.Running != 2 {
+		t.Fatalf("status %+v, want 2 jobs at most, 2 running", s)
+	}
+	h.none()
+	h.release("a")
+	if got := h.started(1); !same(got, "c") {
+		t.Fatalf("started %q", got)
+	}
+	h.release("b", "c")
+	if sum := <-h.sums; sum.Done != 3 || sum.Failed != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+}
