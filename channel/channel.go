@@ -58,6 +58,26 @@ type Spec struct {
 	// Guard, when set, is told the child's process group while it may hold
 	// a process (internal/guard kills the groups it holds if parmap dies).
 	Guard Guard
+	// Place, when set, puts the child where its limits hold before it runs
+	// anything (a control group of its own: internal/cgroup.Job).
+	Place Place
+}
+
+// A Place readies the start of a child that must run under limits. Start
+// calls Before and After on the very thread that forks the child, locked
+// to its goroutine in between.
+//
+// Before returns a cgroup v2 directory to clone the child into
+// (CLONE_INTO_CGROUP), or -1 for none (it may have moved the thread into a
+// cgroup v1 group, where its child is then born). After is called right
+// after the start, with the child's pid, 0 when the start failed. An error
+// from After kills the child and fails the start, unless it is a thread
+// that could not be put back (an error with a ThreadSpoiled() true method):
+// the child then runs on, placed as it should be, and the thread stays
+// locked to its goroutine, so that it runs nothing else and ends with it.
+type Place interface {
+	Before() (cgroupFD int, err error)
+	After(pid int) error
 }
 
 // A Guard holds the process groups of running children: Add is called as
@@ -91,6 +111,30 @@ type Result struct {
 	TimedOut bool
 	// Sent is the bytes Spec.Feed wrote to the child's stdin.
 	Sent int64
+	// Usage is what the child and the descendants it waited for used, as
+	// wait4 tells (zero when it was not waited for).
+	Usage Usage
+}
+
+// Usage is a process's use of the machine, from its rusage.
+type Usage struct {
+	// User and Sys are its CPU time in user and kernel mode.
+	User, Sys time.Duration
+	// MaxRSS is its peak resident set size, in bytes: of the largest
+	// process among it and the descendants it waited for.
+	MaxRSS int64
+}
+
+// usageOf reads the rusage Linux reports; ru_maxrss is in KiB.
+func usageOf(ru *syscall.Rusage) Usage {
+	if ru == nil {
+		return Usage{}
+	}
+	return Usage{
+		User:   time.Duration(ru.Utime.Nano()),
+		Sys:    time.Duration(ru.Stime.Nano()),
+		MaxRSS: int64(ru.Maxrss) * 1024,
+	}
 }
 
 // Describe says how the process ended: "exited with status 3", "was killed
@@ -238,15 +282,15 @@ func Start(spec Spec) (*Child, error) {
 		},
 	}
 	c.start = time.Now()
-	proc, err := osStartProcess(path, spec.Argv, attr)
-	if errors.Is(err, syscall.EBADF) {
-		proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
-	}
+	proc, err := startPlaced(spec, path, attr)
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
 	closeAfterStart = nil
 	if err != nil {
+		if _, ok := err.(*PlaceError); ok {
+			return fail(err)
+		}
 		return fail(startError(spec.Argv[0], err))
 	}
 	c.proc = proc
@@ -391,6 +435,8 @@ func (c *Child) Wait() Result {
 		res.Exit = 255
 		return res
 	}
+	ru, _ := state.SysUsage().(*syscall.Rusage)
+	res.Usage = usageOf(ru)
 	ws := state.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Signaled():

@@ -104,6 +104,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.hosts,
 		b.envVars,
 		b.cluster,
+		b.limits,
 		b.tmpdir,
 		b.makeJobs,
 		b.settle,

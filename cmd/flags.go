@@ -14,6 +14,7 @@ const (
 	catCommand = "Command"
 	catRun     = "Running"
 	catOutput  = "Output"
+	catLimits  = "Resources"
 	catInfo    = "Information"
 )
 
@@ -90,15 +91,18 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"}, count("--max-records", 1, "the number of records per worker before it is replaced, 1 or more"), 0, ""),
 		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "capture jobs' output and spill waiting output in unnamed files in `DIR` (default $TMPDIR or /tmp)"},
 
+		typed(cli.GenericFlag{Name: "mem-limit", Category: catLimits, Usage: "run each job in a cgroup of its own limited to `SIZE` of memory (K, M, G, T: powers of 1024); else under RLIMIT_AS (its address space), as parmap says at the start; a job the OOM killer kills fails, \"killed: out of memory\""}, parseMemLimit, 0, ""),
+		typed(cli.GenericFlag{Name: "cpu-limit", Category: catLimits, Usage: "run each job in a cgroup of its own with `N` CPUs' worth of CPU time (1.5: one and a half), a quota (cpu.max, cpu.cfs_quota_us); an error where no cgroup can be used"}, parseCPULimit, 0, ""),
+
 		&cli.BoolFlag{Name: "keep-order", Aliases: []string{"k"}, Category: catOutput, Usage: "write outputs in input order, not as jobs finish"},
 		&cli.BoolFlag{Name: "group", Category: catOutput, Usage: "write each job's output whole when it ends (the default)"},
 		&cli.BoolFlag{Name: "line-buffer", Aliases: []string{"lb"}, Category: catOutput, Usage: "pass output on as it comes, a whole line at a time"},
 		&cli.BoolFlag{Name: "ungroup", Aliases: []string{"u"}, Category: catOutput, Usage: "let jobs write to parmap's output directly, unmanaged"},
 		&cli.BoolFlag{Name: "tag", Category: catOutput, Usage: "prefix each output line with the record and a TAB"},
 		&cli.StringFlag{Name: "tagstring", Category: catOutput, Usage: "prefix each output line with `STR` (replacement strings expanded) and a TAB"},
-		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input}; a name ending in .csv, .tsv or .json is instead one file of GNU parallel's columns, a row per job, in place of the output (-.csv and the like: on stdout)"},
+		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input,resources} (resources: its CPU time, peak memory and oom, as --json); a name ending in .csv, .tsv or .json is instead one file of GNU parallel's columns, a row per job, in place of the output (-.csv and the like: on stdout)"},
 		&cli.BoolFlag{Name: "files", Category: catOutput, Usage: "save each job's stdout in a new file in --tmpdir (parXXXXX.par, kept after the run) and print its name instead; stderr is written as usual"},
-		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, stdout, stderr"},
+		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, cpu_user, cpu_sys (seconds), max_rss (bytes), oom, stdout, stderr"},
 		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every 5 s, or every $PARMAP_BAR_INTERVAL, when stderr is not a terminal)"},
 		&cli.BoolFlag{Name: "progress", Category: catOutput, Usage: "show GNU parallel's progress display on stderr: jobs running/completed and average seconds per job"},
 		&cli.BoolFlag{Name: "eta", Category: catOutput, Usage: "as --progress, led by the estimated time left, jobs left and average seconds per job"},
