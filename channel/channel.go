@@ -63,21 +63,14 @@ type Spec struct {
 	Place Place
 }
 
-// A Place readies the start of a child that must run under limits. Start
-// calls Before and After on the very thread that forks the child, locked
-// to its goroutine in between.
-//
-// Before returns a cgroup v2 directory to clone the child into
-// (CLONE_INTO_CGROUP), or -1 for none (it may have moved the thread into a
-// cgroup v1 group, where its child is then born). After is called right
-// after the start, with the child's pid, 0 when the start failed. An error
-// from After kills the child and fails the start, unless it is a thread
-// that could not be put back (an error with a ThreadSpoiled() true method):
-// the child then runs on, placed as it should be, and the thread stays
-// locked to its goroutine, so that it runs nothing else and ends with it.
+// A Place starts a child where its limits hold, before it runs anything:
+// Fork calls start, which starts the child, where the child is then born
+// (on a thread in a cgroup v1 group), with a cgroup v2 directory to clone
+// it into (CLONE_INTO_CGROUP; -1 for none), or sets a limit on the child
+// after (internal/cgroup.Group). An error of Fork's own, not start's, means
+// no child runs: Start fails with a *PlaceError.
 type Place interface {
-	Before() (cgroupFD int, err error)
-	After(pid int) error
+	Fork(start func(cgroupFD int) (*os.Process, error)) (*os.Process, error)
 }
 
 // A Guard holds the process groups of running children: Add is called as

@@ -23,14 +23,14 @@ package cgroup
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"runtime"
 	"sync/atomic"
-	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -80,8 +80,9 @@ type Tree struct {
 	homes []string
 	next  atomic.Int64
 
-	mu   sync.Mutex
-	left []string // job groups that could not be removed yet (a process lingers)
+	mu      sync.Mutex
+	slots   map[int]*Group // each job slot's group
+	retired []*Group       // groups a job's process lingered in
 }
 
 // Kind says how the jobs are limited.
@@ -98,7 +99,7 @@ var procRoot = ""
 // with a memory limit alone it falls back on RLIMIT_AS.
 func Open(l Limits) (*Tree, error) {
 	if !l.Any() {
-		return &Tree{kind: None}, nil
+		return &Tree{kind: None, slots: map[int]*Group{}}, nil
 	}
 	mounts, _ := readMounts()
 	own, _ := readOwn()
@@ -111,7 +112,7 @@ func Open(l Limits) (*Tree, error) {
 	if l.CPUs > 0 {
 		return nil, ErrNoCgroup
 	}
-	return &Tree{kind: Rlimit, limits: l}, nil
+	return &Tree{kind: Rlimit, limits: l, slots: map[int]*Group{}}, nil
 }
 
 // mount is one cgroup file system.
@@ -241,13 +242,13 @@ func openV2(l Limits, mounts []mount, own map[string]string) (*Tree, bool) {
 		os.Remove(dir)
 		return nil, false
 	}
-	return &Tree{kind: V2, limits: l, dirs: []string{dir}}, true
+	return &Tree{kind: V2, limits: l, dirs: []string{dir}, slots: map[int]*Group{}}, true
 }
 
 // openV1 uses the cgroup v1 controllers when parmap may make groups in its
 // own and move a thread of its own in and out of them.
 func openV1(l Limits, mounts []mount, own map[string]string) (*Tree, bool) {
-	t := &Tree{kind: V1, limits: l}
+	t := &Tree{kind: V1, limits: l, slots: map[int]*Group{}}
 	for _, c := range controllers(l) {
 		p, ok := own[c]
 		if !ok {
@@ -268,29 +269,28 @@ func openV1(l Limits, mounts []mount, own map[string]string) (*Tree, bool) {
 		}
 		t.dirs, t.homes = append(t.dirs, dir), append(t.homes, home)
 	}
-	// A thread must be able to go into the parent group and back. The
-	// probe runs on a goroutine of its own: a thread that could not go
-	// back ends with it.
-	probed := make(chan error)
-	go func() { probed <- t.probe() }()
-	if err := <-probed; err != nil {
+	// A thread must be able to go into the parent group and back.
+	if err := t.probe(); err != nil {
 		t.Close()
 		return nil, false
 	}
 	return t, true
 }
 
-// probe moves the calling thread into the parent groups and back. A
-// thread that cannot go back stays locked to this goroutine, and so ends
-// with it (Open is called on a goroutine of its own for that).
+// probe moves a thread into the parent groups and back: on a goroutine
+// locked to it, which ends without unlocking, so that the thread ends too
+// whatever came of it.
 func (t *Tree) probe() error {
-	lockThread()
-	err := moveThread(t.dirs)
-	if back := moveThread(t.homes); back != nil {
-		return keepLocked(back)
-	}
-	unlockThread()
-	return err
+	probed := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		err := moveThread(t.dirs)
+		if back := moveThread(t.homes); err == nil {
+			err = back
+		}
+		probed <- err
+	}()
+	return <-probed
 }
 
 // controllers are the controllers limits l need.
@@ -339,16 +339,20 @@ func moveThread(dirs []string) error {
 	return nil
 }
 
-// Close removes the run's job groups that could not be removed when their
-// jobs ended, killing what is left in them, and the parent groups.
+// Close removes the run's groups, killing what is left in them (a
+// process a job left behind), and then its parent groups. It returns the
+// first group it could not remove.
 func (t *Tree) Close() error {
 	t.mu.Lock()
-	left := t.left
-	t.left = nil
+	groups := t.retired
+	for _, g := range t.slots {
+		groups = append(groups, g)
+	}
+	t.slots, t.retired = map[int]*Group{}, nil
 	t.mu.Unlock()
 	var first error
-	for _, g := range left {
-		if err := removeGroup(g); err != nil && first == nil {
+	for _, g := range groups {
+		if err := g.remove(); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -357,39 +361,9 @@ func (t *Tree) Close() error {
 			first = err
 		}
 	}
+	t.dirs = nil
 	return first
 }
 
-// removeGroup removes group dir, killing the processes still in it first
-// and waiting for them to leave it.
-func removeGroup(dir string) error {
-	err := syscall.Rmdir(dir)
-	if err == nil || errors.Is(err, syscall.ENOENT) {
-		return nil
-	}
-	for range 200 { // about 2 s
-		for _, pid := range procsOf(dir) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-		if err = syscall.Rmdir(dir); err == nil || errors.Is(err, syscall.ENOENT) {
-			return nil
-		}
-		sleepShort()
-	}
-	return fmt.Errorf("removing cgroup %s: %w", dir, err)
-}
-
-// procsOf lists the processes in group dir.
-func procsOf(dir string) []int {
-	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
-	if err != nil {
-		return nil
-	}
-	var pids []int
-	for _, f := range strings.Fields(string(b)) {
-		if n, err := strconv.Atoi(f); err == nil {
-			pids = append(pids, n)
-		}
-	}
-	return pids
-}
+// sleepShort waits a little for killed processes to leave a group.
+func sleepShort() { time.Sleep(10 * time.Millisecond) }

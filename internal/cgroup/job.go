@@ -8,61 +8,86 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// Job is one job's group (or, under RLIMIT_AS, the limit it gets). Its
-// Before and After are called around the job's start, on the thread that
-// starts it, which is locked to its goroutine meanwhile (channel.Place).
-type Job struct {
-	t    *Tree
-	dirs []string // the job's groups, one per controller (v1) or one (v2)
-	fd   int      // v2: the group's directory, to clone into; -1 otherwise
-	gone bool     // removed
+// Group is a job slot's control group (or, under RLIMIT_AS, the limit its
+// jobs get): the slot's jobs run in it one at a time, each alone in it.
+// Jobs are started into it with Fork, and Ended after each is reaped.
+//
+// A group is a slot's, not a job's, for cost: making and removing a memory
+// cgroup per job, and under v1 moving a thread in and out of it per job
+// (each move waits for the kernel's cgroup lock, which every fork of
+// parmap's takes too), doubled the time of 2,000 short jobs. A job that
+// leaves a process behind in the group retires it (Ended): the slot's next
+// job gets a new one, and Close kills what is left in the old. Memory a
+// job left charged to the group (page cache) stays charged until the
+// kernel reclaims it, which it does before it would kill anything for
+// want of memory.
+type Group struct {
+	t       *Tree
+	slot    int
+	dirs    []string // one per controller (v1), or one (v2)
+	fd      int      // v2: the group's directory, to clone into; -1 otherwise
+	forks   chan func()
+	forker  chan struct{} // v1: closed when the forking thread has left
+	lastOOM int64
 }
 
-// NewJob makes a job's group with the tree's limits in it. Under RLIMIT_AS
-// it makes nothing.
-func (t *Tree) NewJob() (*Job, error) {
-	j := &Job{t: t, fd: -1}
+// Slot returns the group of job slot n, made on first use with the tree's
+// limits in it.
+func (t *Tree) Slot(n int) (*Group, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if g := t.slots[n]; g != nil {
+		return g, nil
+	}
+	g := &Group{t: t, slot: n, fd: -1}
 	if t.kind != V1 && t.kind != V2 {
-		return j, nil
+		t.slots[n] = g
+		return g, nil
 	}
 	name := strconv.FormatInt(t.next.Add(1), 10)
 	for _, d := range t.dirs {
 		dir := filepath.Join(d, name)
 		if err := os.Mkdir(dir, 0o755); err != nil {
-			j.Remove()
+			g.remove()
 			return nil, err
 		}
-		j.dirs = append(j.dirs, dir)
+		g.dirs = append(g.dirs, dir)
 	}
-	if err := j.setLimits(); err != nil {
-		j.Remove()
+	if err := g.setLimits(); err != nil {
+		g.remove()
 		return nil, err
 	}
-	if t.kind == V2 {
-		fd, err := unix.Open(j.dirs[0], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	switch t.kind {
+	case V2:
+		fd, err := unix.Open(g.dirs[0], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
-			j.Remove()
+			g.remove()
 			return nil, err
 		}
-		j.fd = fd
+		g.fd = fd
+	case V1:
+		if err := g.startForker(); err != nil {
+			g.remove()
+			return nil, err
+		}
 	}
-	return j, nil
+	t.slots[n] = g
+	return g, nil
 }
 
-// setLimits writes the limits into the job's groups. Swap counts against
-// the memory limit where the kernel can count it, so that a job over its
+// setLimits writes the limits into the group. Swap counts against the
+// memory limit where the kernel can count it, so that a job over its
 // limit is killed rather than swapped out.
-func (j *Job) setLimits() error {
-	l := j.t.limits
+func (g *Group) setLimits() error {
+	l := g.t.limits
 	mem := strconv.FormatInt(l.Memory, 10)
 	quota := strconv.FormatInt(int64(l.CPUs*cfsPeriod+0.5), 10)
-	if j.t.kind == V2 {
-		d := j.dirs[0]
+	if g.t.kind == V2 {
+		d := g.dirs[0]
 		if l.Memory > 0 {
 			if err := writeFile(d, "memory.max", mem); err != nil {
 				return err
@@ -76,77 +101,124 @@ func (j *Job) setLimits() error {
 	}
 	i := 0
 	if l.Memory > 0 {
-		if err := writeFile(j.dirs[i], "memory.limit_in_bytes", mem); err != nil {
+		if err := writeFile(g.dirs[i], "memory.limit_in_bytes", mem); err != nil {
 			return err
 		}
-		writeFile(j.dirs[i], "memory.memsw.limit_in_bytes", mem) // absent without swap accounting
+		writeFile(g.dirs[i], "memory.memsw.limit_in_bytes", mem) // absent without swap accounting
 		i++
 	}
 	if l.CPUs > 0 {
-		if err := writeFile(j.dirs[i], "cpu.cfs_period_us", strconv.Itoa(cfsPeriod)); err != nil {
+		if err := writeFile(g.dirs[i], "cpu.cfs_period_us", strconv.Itoa(cfsPeriod)); err != nil {
 			return err
 		}
-		return writeFile(j.dirs[i], "cpu.cfs_quota_us", quota)
+		return writeFile(g.dirs[i], "cpu.cfs_quota_us", quota)
 	}
 	return nil
 }
 
-// Before readies the calling thread to start the job: it returns the
-// group's directory to clone the child into (v2), or -1 once it has moved
-// the thread itself into the job's groups (v1; its child is born there),
-// or -1 and nothing done (RLIMIT_AS).
-func (j *Job) Before() (int, error) {
-	if j.t.kind == V1 {
-		if err := moveThread(j.dirs); err != nil {
-			if moveThread(j.t.homes) != nil {
-				return -1, keepLocked(err)
-			}
-			return -1, err
+// startForker starts the group's forking thread (v1): a goroutine locked
+// to a thread of its own, which it moves into the group once; the slot's
+// jobs are forked on it, and so born in the group. It never unlocks: the
+// thread ends with it (Close), so that no other goroutine ever runs in
+// the group. (Go's runtime makes no thread of its own from a locked one.)
+func (g *Group) startForker() error {
+	g.forks = make(chan func())
+	g.forker = make(chan struct{})
+	ready := make(chan error)
+	go func() {
+		defer close(g.forker)
+		runtime.LockOSThread()
+		if err := moveThread(g.dirs); err != nil {
+			moveThread(g.t.homes)
+			ready <- err
+			return
 		}
-	}
-	return j.fd, nil
+		ready <- nil
+		for f := range g.forks {
+			f()
+		}
+		// Out of the group, so that it can be removed at once.
+		moveThread(g.t.homes)
+	}()
+	return <-ready
 }
 
-// After is called right after the start, on the same thread, with the
-// child's pid (0 when it did not start). Under v1 it moves the thread back
-// to parmap's own groups; should that fail, the error is a *ThreadError
-// and the thread must not run anything else (it stays locked to its
-// goroutine, and ends with it). Under RLIMIT_AS it sets the child's
-// address space limit.
+// Fork runs start, which starts a job, so that the job is born in the
+// group: on the group's own thread (v1), or with the group's directory to
+// clone it into (v2, CLONE_INTO_CGROUP). Under RLIMIT_AS it sets the
+// limit on the job once started.
 //
-// The RLIMIT_AS window: the child has already exec'd its program when the
-// start returns (Go forks with vfork and waits for the exec), so the limit
-// is set a few microseconds into the program's start-up. A mapping made in
+// The RLIMIT_AS window: the job has already exec'd its program when start
+// returns (Go forks with vfork and waits for the exec), so the limit is
+// set a few microseconds into the program's start-up. A mapping made in
 // that window is not refused, but it counts: every later one is checked
-// against the whole address space, so a job over its limit fails its
-// next allocation. Setting the limit on parmap itself around the fork
-// would not do: limits are a process's, so parmap's own allocations in
-// other threads would fail meanwhile.
-func (j *Job) After(pid int) error {
-	switch j.t.kind {
+// against the whole address space, so a job over its limit fails its next
+// allocation. Setting the limit on parmap itself around the fork would not
+// do: limits are a process's, so parmap's own allocations in its other
+// threads would fail meanwhile.
+func (g *Group) Fork(start func(cgroupFD int) (*os.Process, error)) (*os.Process, error) {
+	switch g.t.kind {
+	case V2:
+		return start(g.fd)
 	case V1:
-		if err := moveThread(j.t.homes); err != nil {
-			return keepLocked(err)
+		var (
+			proc *os.Process
+			err  error
+		)
+		done := make(chan struct{})
+		g.forks <- func() {
+			proc, err = start(-1)
+			close(done)
 		}
-	case Rlimit:
-		if pid > 0 && j.t.limits.Memory > 0 {
-			lim := unix.Rlimit{Cur: uint64(j.t.limits.Memory), Max: uint64(j.t.limits.Memory)}
-			if err := unix.Prlimit(pid, unix.RLIMIT_AS, &lim, nil); err != nil && err != unix.ESRCH {
-				return err
-			}
-		}
+		<-done
+		return proc, err
 	}
-	return nil
+	proc, err := start(-1)
+	if err != nil || g.t.limits.Memory <= 0 {
+		return proc, err
+	}
+	lim := unix.Rlimit{Cur: uint64(g.t.limits.Memory), Max: uint64(g.t.limits.Memory)}
+	if err := unix.Prlimit(proc.Pid, unix.RLIMIT_AS, &lim, nil); err != nil && err != unix.ESRCH {
+		syscall.Kill(-proc.Pid, syscall.SIGKILL)
+		proc.Wait()
+		return nil, err
+	}
+	return proc, nil
 }
 
-// OOM reports whether the OOM killer killed a process of the job's group.
-func (j *Job) OOM() bool {
-	switch j.t.kind {
-	case V2:
-		return counter(filepath.Join(j.dirs[0], "memory.events"), "oom_kill") > 0
-	case V1:
-		if j.t.limits.Memory > 0 {
-			return counter(filepath.Join(j.dirs[0], "memory.oom_control"), "oom_kill") > 0
+// Ended is told that the slot's job has been reaped. When a process of
+// it lingers in the group (a background grandchild, one that left its
+// process group too), the group is retired: the slot's next job gets a new
+// one, and Close kills it. It reports whether the OOM killer killed a
+// process of the job.
+func (g *Group) Ended() (oom bool) {
+	var n int64
+	switch {
+	case g.t.kind == V2:
+		n = counter(filepath.Join(g.dirs[0], "memory.events"), "oom_kill")
+	case g.t.kind == V1 && g.t.limits.Memory > 0:
+		n = counter(filepath.Join(g.dirs[0], "memory.oom_control"), "oom_kill")
+	}
+	oom, g.lastOOM = n > g.lastOOM, n
+	if (g.t.kind == V1 || g.t.kind == V2) && g.busy() {
+		g.t.mu.Lock()
+		if g.t.slots[g.slot] == g {
+			delete(g.t.slots, g.slot)
+		}
+		g.t.retired = append(g.t.retired, g)
+		g.t.mu.Unlock()
+	}
+	return oom
+}
+
+// busy reports whether a process other than parmap (whose forking thread
+// is in a v1 group) is in the group.
+func (g *Group) busy() bool {
+	for _, d := range g.dirs {
+		for _, pid := range procsOf(d) {
+			if pid != os.Getpid() {
+				return true
+			}
 		}
 	}
 	return false
@@ -168,47 +240,69 @@ func counter(path, key string) int64 {
 	return 0
 }
 
-// Remove removes the job's groups once it has been reaped. A group a
-// process still holds (a background grandchild) is left to Close, which
-// kills it first.
-func (j *Job) Remove() {
-	if j.gone {
-		return
+// remove stops the group's thread and removes its directories, killing
+// what is left in them; it returns the first error.
+func (g *Group) remove() error {
+	if g.forks != nil {
+		close(g.forks)
+		<-g.forker
+		g.forks = nil
 	}
-	j.gone = true
-	if j.fd >= 0 {
-		unix.Close(j.fd)
-		j.fd = -1
+	if g.fd >= 0 {
+		unix.Close(g.fd)
+		g.fd = -1
 	}
-	for _, d := range j.dirs {
-		if err := syscall.Rmdir(d); err != nil && !errors.Is(err, syscall.ENOENT) {
-			j.t.mu.Lock()
-			j.t.left = append(j.t.left, d)
-			j.t.mu.Unlock()
+	var first error
+	for _, d := range g.dirs {
+		if err := removeGroup(d); err != nil && first == nil {
+			first = err
 		}
 	}
+	g.dirs = nil
+	return first
 }
 
-// ThreadError is a thread that could not be moved back to parmap's own
-// cgroup after starting a job: it must run nothing else.
-type ThreadError struct{ Err error }
-
-func (e *ThreadError) Error() string {
-	return "moving a thread back to parmap's cgroup: " + e.Err.Error()
+// removeGroup removes group dir, killing the processes still in it first
+// (never parmap itself) and waiting for them to leave it.
+func removeGroup(dir string) error {
+	err := syscall.Rmdir(dir)
+	if err == nil || errors.Is(err, syscall.ENOENT) {
+		return nil
+	}
+	for range 200 { // about 2 s
+		for _, pid := range procsOf(dir) {
+			if pid != os.Getpid() {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		if err = syscall.Rmdir(dir); err == nil || errors.Is(err, syscall.ENOENT) {
+			return nil
+		}
+		sleepShort()
+	}
+	return &RemoveError{Dir: dir, Err: err}
 }
-func (e *ThreadError) Unwrap() error { return e.Err }
 
-// ThreadSpoiled tells channel.Start to leave its thread locked.
-func (e *ThreadError) ThreadSpoiled() bool { return true }
+// RemoveError is a group that could not be removed at the end of the run.
+type RemoveError struct {
+	Dir string
+	Err error
+}
 
-// keepLocked marks err as a *ThreadError: the caller leaves its thread
-// locked, so that it ends with the goroutine.
-func keepLocked(err error) error { return &ThreadError{Err: err} }
+func (e *RemoveError) Error() string { return "cannot remove cgroup " + e.Dir + ": " + e.Err.Error() }
+func (e *RemoveError) Unwrap() error { return e.Err }
 
-// lockThread and unlockThread wire the calling goroutine to its thread
-// (probe); unlockThread is skipped for a thread left in a foreign group.
-func lockThread()   { runtime.LockOSThread() }
-func unlockThread() { runtime.UnlockOSThread() }
-
-// sleepShort waits a little for killed processes to leave a group.
-func sleepShort() { time.Sleep(10 * time.Millisecond) }
+// procsOf lists the processes in group dir.
+func procsOf(dir string) []int {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}

@@ -44,7 +44,7 @@ type job struct {
 	logged *joblog.Entry
 	// group is the control group of its latest run (Config.Limits);
 	// oom tells that the OOM killer killed a process of it.
-	group *cgroup.Job
+	group *cgroup.Group
 	oom   bool
 }
 
@@ -284,7 +284,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		j.filter = slurmStep(r.cfg.Slurm, &spec, r.lookPath)
 	}
 	// Last, so that no error after it leaves the group behind.
-	if err := j.place(&spec); err != nil {
+	if err := j.place(&spec, slot); err != nil {
 		return channel.Spec{}, err
 	}
 	return spec, nil

@@ -36,12 +36,12 @@ func (r *run) openLimits() error {
 	return nil
 }
 
-// place makes the job's group and has spec start the job in it.
-func (j *job) place(spec *channel.Spec) error {
+// place has spec start the job in its slot's group.
+func (j *job) place(spec *channel.Spec, slot int) error {
 	if j.r.limits == nil {
 		return nil
 	}
-	g, err := j.r.limits.NewJob()
+	g, err := j.r.limits.Slot(slot)
 	if err != nil {
 		return &LimitError{Err: err}
 	}
@@ -49,14 +49,13 @@ func (j *job) place(spec *channel.Spec) error {
 	return nil
 }
 
-// unplace removes the group of the job's latest run, once it has been
-// reaped, and reports whether the OOM killer killed a process of it.
+// unplace is told that the job's latest run has been reaped, and reports
+// whether the OOM killer killed a process of it.
 func (j *job) unplace() (oom bool) {
 	if j.group == nil {
 		return false
 	}
-	oom = j.group.OOM()
-	j.group.Remove()
+	oom = j.group.Ended()
 	j.group = nil
 	return oom
 }
