@@ -1,23 +1,23 @@
-// Package cgroup puts each job of a run in a control group of its own,
-// with a memory limit and a CPU quota (--mem-limit, --cpu-limit), and
-// tells afterwards whether the kernel's OOM killer killed a process of it.
+// Package cgroup puts the jobs of a run in control groups with a memory
+// limit and a CPU quota (--mem-limit, --cpu-limit), and tells after each
+// job whether the kernel's OOM killer killed a process of it.
 //
 // Open finds what the machine lets parmap use, in this order: cgroup v2
 // where the memory (and cpu) controller is delegated to parmap's own
 // cgroup, the cgroup v1 memory (and cpu) controller where parmap may make
 // groups under its own, and else, for memory alone, RLIMIT_AS on each job.
 // Under either cgroup version the run gets a parent group of its own,
-// parmap-<pid>, beside nothing of anyone else's, and each job a child group
-// in it, made before the job starts and removed once it has been reaped;
-// Close removes the parent, first killing whatever a job left running in
-// its group.
+// parmap-<pid>, in parmap's own group, and each job slot a group in it
+// (Group), which holds one job at a time; Close removes them all, first
+// killing whatever a job left running in them. A run killed before it
+// could (SIGKILL) has its groups removed by the next run's Open.
 //
 // A job is in its group before it runs an instruction of its own: under v2
 // it is cloned into the group (CLONE_INTO_CGROUP); under v1, where a single
-// thread can be moved, the thread that forks it is moved into the job's
-// group just before the fork and back just after, so that the child is born
-// there. Under RLIMIT_AS the limit is set on the child (prlimit) just after
-// it started: see Job.After for the window that leaves.
+// thread can be moved, it is forked from a thread of parmap's that lives
+// in the group, so that it is born there. Under RLIMIT_AS the limit is set
+// on the job (prlimit) just after it started: see Group.Fork for the
+// window that leaves.
 package cgroup
 
 import (
@@ -25,11 +25,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"runtime"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -234,6 +235,7 @@ func openV2(l Limits, mounts []mount, own map[string]string) (*Tree, bool) {
 		}
 		enable = append(enable, "+"+c)
 	}
+	removeStale(home)
 	dir := filepath.Join(home, parentName())
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, false
@@ -261,6 +263,9 @@ func openV1(l Limits, mounts []mount, own map[string]string) (*Tree, bool) {
 				home = dirOf(m, p)
 				break
 			}
+		}
+		if home != "" {
+			removeStale(home)
 		}
 		dir := filepath.Join(home, parentName())
 		if home == "" || os.Mkdir(dir, 0o755) != nil {
@@ -363,6 +368,26 @@ func (t *Tree) Close() error {
 	}
 	t.dirs = nil
 	return first
+}
+
+// removeStale removes the groups a run killed before it could (SIGKILL)
+// left in home: parmap-<pid> of a pid that is no process's, killing what
+// is left in them. It is best effort.
+func removeStale(home string) {
+	names, _ := filepath.Glob(filepath.Join(home, "parmap-*"))
+	for _, dir := range names {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "parmap-"))
+		if err != nil || pid == os.Getpid() || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		subs, _ := os.ReadDir(dir)
+		for _, e := range subs {
+			if e.IsDir() {
+				removeGroup(filepath.Join(dir, e.Name()))
+			}
+		}
+		removeGroup(dir)
+	}
 }
 
 // sleepShort waits a little for killed processes to leave a group.
