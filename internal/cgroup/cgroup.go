@@ -89,6 +89,10 @@ type Tree struct {
 // Kind says how the jobs are limited.
 func (t *Tree) Kind() Kind { return t.kind }
 
+// Parents returns the directories of the run's parent groups, one per
+// controller; none under RLIMIT_AS.
+func (t *Tree) Parents() []string { return append([]string(nil), t.dirs...) }
+
 // Limits are the limits it applies.
 func (t *Tree) Limits() Limits { return t.limits }
 
