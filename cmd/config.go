@@ -413,6 +413,10 @@ func (b *builder) progress() {
 		}
 	}
 	b.cfg.Progress = opt
+	// What the jobs used, in a last line: under --bar and --eta, asked
+	// for (not the bar that shows by itself, nor --progress, whose
+	// display GNU parallel ends with).
+	b.cfg.Totals = c.Bool("eta") || c.Bool("bar") && !c.Bool("no-bar")
 }
 
 func isTerminal(w io.Writer) bool {

@@ -99,6 +99,9 @@ type Config struct {
 	TmpDir string
 	// Progress is how progress is shown on the run's stderr.
 	Progress progress.Options
+	// Totals tells, at the end, what the jobs used in all (a
+	// ResourceTotals notice): --bar, --eta.
+	Totals bool
 
 	// Pipe, when set, feeds blocks of the input to the jobs' stdin.
 	Pipe *Pipe

@@ -5,7 +5,6 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/internal/cgroup"
-	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/results"
 )
 
@@ -60,8 +59,7 @@ func (j *job) unplace() (oom bool) {
 	return oom
 }
 
-// usageTotals adds up what the run's jobs used, for the summary line under
-// a progress display.
+// usageTotals adds up what the run's jobs used, for Config.Totals.
 type usageTotals struct {
 	mu     sync.Mutex
 	total  channel.Usage // MaxRSS: the largest
@@ -78,9 +76,9 @@ func (u *usageTotals) add(seq int64, use channel.Usage) {
 	}
 }
 
-// sayTotals tells what the jobs used, under a progress display.
+// sayTotals tells what the jobs used (Config.Totals).
 func (r *run) sayTotals() {
-	if r.cfg.Progress.Mode == progress.Off || r.cfg.DryRun {
+	if !r.cfg.Totals || r.cfg.DryRun {
 		return
 	}
 	r.usage.mu.Lock()

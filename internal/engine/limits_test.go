@@ -54,14 +54,14 @@ func TestJSONAndResultsCarryWhatTheJobUsed(t *testing.T) {
 	}
 	for _, n := range res.notices {
 		if n.Kind == ResourceTotals {
-			t.Errorf("totals told without a progress display: %+v", n)
+			t.Errorf("totals told unasked: %+v", n)
 		}
 	}
 }
 
-func TestTotalsUnderProgress(t *testing.T) {
+func TestTotalsWhenAsked(t *testing.T) {
 	cfg := config(t, []string{"sh", "-c", "head -c $0 /dev/zero | tr '\\0' x >/dev/null"}, "1", "2", "3")
-	cfg.Progress = progress.Options{Mode: progress.Lines}
+	cfg.Progress, cfg.Totals = progress.Options{Mode: progress.Lines}, true
 	res := runConfig(t, cfg)
 	var totals []Notice
 	for _, n := range res.notices {

@@ -63,8 +63,7 @@ const (
 	// LimitsLeft: a group of the run could not be removed at its end (Err).
 	LimitsLeft
 	// ResourceTotals: what the run's jobs used in all (Usage; its MaxRSS
-	// the largest one job's, job Seq's), told at the end under a progress
-	// display.
+	// the largest one job's, job Seq's), told at the end (Config.Totals).
 	ResourceTotals
 )
 
