@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -225,5 +226,36 @@ func TestGroupsForReal(t *testing.T) {
 	// Killed: reaped by init at once, or a zombie for a moment.
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !strings.Contains(string(b), ") Z ") {
 		t.Errorf("the lingering process %d lives on: %s", pid, b)
+	}
+}
+
+// TestCPUQuotaForReal: --cpu-limit 0.5 is a quota of half of each period.
+func TestCPUQuotaForReal(t *testing.T) {
+	tr, err := Open(Limits{Memory: 1 << 30, CPUs: 0.5})
+	if errors.Is(err, ErrNoCgroup) {
+		t.Skip("no cpu cgroup can be made here")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	g, err := tr.Slot(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"cpu.max": "50000 100000\n"}
+	dir := g.dirs[0]
+	if tr.Kind() == V1 {
+		files = map[string]string{"cpu.cfs_quota_us": "50000\n", "cpu.cfs_period_us": "100000\n"}
+		dir = g.dirs[1]
+	}
+	for name, want := range files {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, want)
+		}
+	}
+	out, _ := runIn(t, g, "cgroup")
+	if !regexp.MustCompile(`(?m)^\d+:[^:]*\bcpu\b[^:]*:.*/` + parentName() + `/\d+$`).MatchString(out) && tr.Kind() == V1 {
+		t.Errorf("the job's cgroups:\n%s\nwant a cpu one in %s", out, parentName())
 	}
 }
