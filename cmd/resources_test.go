@@ -213,3 +213,40 @@ func BenchmarkMemLimitCost(b *testing.B) {
 	b.ReportMetric(with.Seconds()/float64(b.N), "s/with")
 	b.ReportMetric(with.Seconds()/without.Seconds(), "ratio")
 }
+
+// TestLimitsWithoutCgroups runs parmap as a user who may make no cgroup:
+// --mem-limit falls back on RLIMIT_AS, saying so; --cpu-limit is an error.
+func TestLimitsWithoutCgroups(t *testing.T) {
+	parmap := parmapBinary(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and setpriv to run parmap as nobody")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "parmap")
+	b, err := os.ReadFile(parmap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	nobody := func(args ...string) (string, string, int) {
+		cmd := exec.Command(setpriv, append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}, args...)...)
+		cmd.Dir = dir
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Run()
+		return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+	}
+	stdout, stderr, status := nobody("--mem-limit", "100M", "sh", "-c", `grep "^Max address space" /proc/self/limits`, ":::", "1")
+	if status != 0 || stderr != "parmap: --mem-limit 100M: RLIMIT_AS (no cgroup can be used: a job's allocation beyond it fails in the job)\n" ||
+		!regexp.MustCompile(`^Max address space +104857600 +104857600 +bytes`).MatchString(stdout) {
+		t.Errorf("--mem-limit as nobody: status %d\nstdout %q\nstderr %q", status, stdout, stderr)
+	}
+	stdout, stderr, status = nobody("--cpu-limit", "1", "true", ":::", "1")
+	if status != 255 || stdout != "" || stderr != "parmap: --cpu-limit: no cgroup with the cpu controller can be used here (v2 delegated to parmap's cgroup, or v1 writable); run as root or drop --cpu-limit\n" {
+		t.Errorf("--cpu-limit as nobody: status %d\nstdout %q\nstderr %q", status, stdout, stderr)
+	}
+}
