@@ -59,15 +59,16 @@ type Spec struct {
 	// a process (internal/guard kills the groups it holds if parmap dies).
 	Guard Guard
 	// Place, when set, puts the child where its limits hold before it runs
-	// anything (a control group of its own: internal/cgroup.Job).
+	// anything (its job slot's control group: internal/cgroup.Group).
 	Place Place
 }
 
-// A Place starts a child where its limits hold, before it runs anything:
-// Fork calls start, which starts the child, where the child is then born
-// (on a thread in a cgroup v1 group), with a cgroup v2 directory to clone
-// it into (CLONE_INTO_CGROUP; -1 for none), or sets a limit on the child
-// after (internal/cgroup.Group). An error of Fork's own, not start's, means
+// A Place starts a child where its limits hold, before it runs anything
+// (internal/cgroup.Group). Fork calls start, which starts the child, in
+// one of three ways: on a thread that lives in a cgroup v1 group, so that
+// the child is born there; with a cgroup v2 directory to clone the child
+// into (CLONE_INTO_CGROUP; cgroupFD is -1 otherwise); or as it is, setting
+// a limit on the child after. An error of Fork's own, not start's, means
 // no child runs: Start fails with a *PlaceError.
 type Place interface {
 	Fork(start func(cgroupFD int) (*os.Process, error)) (*os.Process, error)

@@ -255,7 +255,7 @@ func TestCPUQuotaForReal(t *testing.T) {
 		}
 	}
 	out, _ := runIn(t, g, "cgroup")
-	if !regexp.MustCompile(`(?m)^\d+:[^:]*\bcpu\b[^:]*:.*/` + parentName() + `/\d+$`).MatchString(out) && tr.Kind() == V1 {
+	if !regexp.MustCompile(`(?m)^\d+:[^:]*\bcpu\b[^:]*:.*/`+parentName()+`/\d+$`).MatchString(out) && tr.Kind() == V1 {
 		t.Errorf("the job's cgroups:\n%s\nwant a cpu one in %s", out, parentName())
 	}
 }
