@@ -61,6 +61,20 @@ type Spec struct {
 	// CPUs, when set, are the only CPUs the child may run on, from its
 	// first instruction (pinned); its children inherit the mask.
 	CPUs []int
+	// Place, when set, puts the child where its limits hold before it runs
+	// anything (its job slot's control group: internal/cgroup.Group).
+	Place Place
+}
+
+// A Place starts a child where its limits hold, before it runs anything
+// (internal/cgroup.Group). Fork calls start, which starts the child, in
+// one of three ways: on a thread that lives in a cgroup v1 group, so that
+// the child is born there; with a cgroup v2 directory to clone the child
+// into (CLONE_INTO_CGROUP; cgroupFD is -1 otherwise); or as it is, setting
+// a limit on the child after. An error of Fork's own, not start's, means
+// no child runs: Start fails with a *PlaceError.
+type Place interface {
+	Fork(start func(cgroupFD int) (*os.Process, error)) (*os.Process, error)
 }
 
 // A Guard holds the process groups of running children: Add is called as
@@ -94,6 +108,30 @@ type Result struct {
 	TimedOut bool
 	// Sent is the bytes Spec.Feed wrote to the child's stdin.
 	Sent int64
+	// Usage is what the child and the descendants it waited for used, as
+	// wait4 tells (zero when it was not waited for).
+	Usage Usage
+}
+
+// Usage is a process's use of the machine, from its rusage.
+type Usage struct {
+	// User and Sys are its CPU time in user and kernel mode.
+	User, Sys time.Duration
+	// MaxRSS is its peak resident set size, in bytes: of the largest
+	// process among it and the descendants it waited for.
+	MaxRSS int64
+}
+
+// usageOf reads the rusage Linux reports; ru_maxrss is in KiB.
+func usageOf(ru *syscall.Rusage) Usage {
+	if ru == nil {
+		return Usage{}
+	}
+	return Usage{
+		User:   time.Duration(ru.Utime.Nano()),
+		Sys:    time.Duration(ru.Stime.Nano()),
+		MaxRSS: int64(ru.Maxrss) * 1024,
+	}
 }
 
 // Describe says how the process ended: "exited with status 3", "was killed
@@ -241,19 +279,15 @@ func Start(spec Spec) (*Child, error) {
 		},
 	}
 	c.start = time.Now()
-	var proc *os.Process
-	err := pinned(spec.CPUs, func() (err error) {
-		proc, err = osStartProcess(path, spec.Argv, attr)
-		if errors.Is(err, syscall.EBADF) {
-			proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
-		}
-		return err
-	})
+	proc, err := startPlaced(spec, path, attr)
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
 	closeAfterStart = nil
 	if err != nil {
+		if _, ok := err.(*PlaceError); ok {
+			return fail(err)
+		}
 		return fail(startError(spec.Argv[0], err))
 	}
 	c.proc = proc
@@ -398,6 +432,8 @@ func (c *Child) Wait() Result {
 		res.Exit = 255
 		return res
 	}
+	ru, _ := state.SysUsage().(*syscall.Rusage)
+	res.Usage = usageOf(ru)
 	ws := state.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Signaled():

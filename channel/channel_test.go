@@ -43,6 +43,15 @@ func TestMain(m *testing.M) {
 		os.Stdin.Read(make([]byte, 1))
 	case "sleep":
 		time.Sleep(time.Minute)
+	case "burn":
+		// Touch 64 MiB and spin for 200 ms of CPU time.
+		b := make([]byte, 64<<20)
+		for i := range len(b) / 4096 {
+			b[i*4096] = 1
+		}
+		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); {
+		}
+		fmt.Print(len(b))
 	case "ignoreterm":
 		// Ignore SIGTERM, say so on stdout, and sleep.
 		signal.Ignore(syscall.SIGTERM)

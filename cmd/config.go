@@ -113,6 +113,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.hosts,
 		b.envVars,
 		b.cluster,
+		b.limits,
 		b.tmpdir,
 		b.makeJobs,
 		b.settle,
@@ -422,6 +423,10 @@ func (b *builder) progress() {
 		}
 	}
 	b.cfg.Progress = opt
+	// What the jobs used, in a last line: under --bar and --eta, asked
+	// for (not the bar that shows by itself, nor --progress, whose
+	// display GNU parallel ends with).
+	b.cfg.Totals = c.Bool("eta") || c.Bool("bar") && !c.Bool("no-bar")
 }
 
 func isTerminal(w io.Writer) bool {

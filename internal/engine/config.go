@@ -6,6 +6,7 @@ import (
 
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/blocks"
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/hosts"
 	"github.com/parmap/parmap/internal/jobserver"
 	"github.com/parmap/parmap/internal/progress"
@@ -108,6 +109,9 @@ type Config struct {
 	TmpDir string
 	// Progress is how progress is shown on the run's stderr.
 	Progress progress.Options
+	// Totals tells, at the end, what the jobs used in all (a
+	// ResourceTotals notice): --bar, --eta.
+	Totals bool
 
 	// Pipe, when set, feeds blocks of the input to the jobs' stdin.
 	Pipe *Pipe
@@ -121,6 +125,10 @@ type Config struct {
 	Shard Shard
 	// Make is the run's part in GNU make's jobserver.
 	Make Make
+	// Limits, when any is set, runs each job in a control group of its
+	// own with these limits (else, for memory, under RLIMIT_AS); a CPU
+	// limit without a cgroup is cgroup.ErrNoCgroup in the Summary.
+	Limits cgroup.Limits
 	// Guard runs a guard process (internal/guard) that kills every job's
 	// process group, grandchildren included, if parmap dies, even by
 	// SIGKILL. It re-executes this very program, which must run guard.Main

@@ -54,6 +54,7 @@ import (
 	"syscall"
 
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/devices"
 	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
@@ -152,6 +153,8 @@ type run struct {
 	table   *resultsTable   // nil without --results FILE.csv, .tsv, .json
 	lost    lostJobs        // the jobs that lost output, for Summary.Lost
 	guard   *guard.Guard    // Config.Guard, when jobs run here; nil otherwise
+	limits  *cgroup.Tree    // Config.Limits; nil without
+	usage   usageTotals     // what the jobs used
 	closers []func()        // what open opened, closed in reverse by close
 
 	// Set by runJobs:
@@ -263,6 +266,9 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		}
 	}
 	r.openGuard()
+	if err := r.openLimits(); err != nil {
+		return r, err
+	}
 	if cfg.Results != "" && !cfg.DryRun && results.FormatOf(cfg.Results) != results.NoTable {
 		return r, r.openTable()
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/internal/records"
@@ -41,6 +42,10 @@ type job struct {
 	// logged is its job log line when the log is on standard output,
 	// written after its output.
 	logged *joblog.Entry
+	// group is the control group of its latest run (Config.Limits);
+	// oom tells that the OOM killer killed a process of it.
+	group *cgroup.Group
+	oom   bool
 }
 
 // runJobs runs a process per record (or block).
@@ -116,6 +121,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	}()
 	xs := x.Run(ctx, tasks, r.done)
 	r.bar.Finish()
+	r.sayTotals()
 	sum := Summary{Done: xs.Done, Failed: xs.Failed, Signal: xs.Signal, Stopped: xs.Stopped, Halted: xs.Halted, HaltExit: xs.HaltExit}
 	if xs.HostsDown {
 		sum.Err = ErrHostsDown
@@ -277,6 +283,10 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		// job's stderr.
 		j.filter = slurmStep(r.cfg.Slurm, &spec, r.lookPath)
 	}
+	// Last, so that no error after it leaves the group behind.
+	if err := j.place(&spec, slot); err != nil {
+		return channel.Spec{}, err
+	}
 	return spec, nil
 }
 
@@ -296,6 +306,7 @@ func (r *run) lowered(n int, err error) {
 // (--retries): only the last run is printed. Output already passed on
 // (--line-buffer, -u) cannot be taken back.
 func (j *job) Retry() {
+	j.unplace()
 	j.closeLines()
 	if j.out.form == captured {
 		j.out.pair.Reset()
