@@ -58,6 +58,9 @@ type Spec struct {
 	// Guard, when set, is told the child's process group while it may hold
 	// a process (internal/guard kills the groups it holds if parmap dies).
 	Guard Guard
+	// Nice, when Set, is the child's nice value from its start (a
+	// *NiceError when it cannot be had).
+	Nice Niceness
 }
 
 // A Guard holds the process groups of running children: Add is called as
@@ -238,9 +241,19 @@ func Start(spec Spec) (*Child, error) {
 		},
 	}
 	c.start = time.Now()
-	proc, err := osStartProcess(path, spec.Argv, attr)
-	if errors.Is(err, syscall.EBADF) {
-		proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
+	startProc := func() (*os.Process, error) {
+		proc, err := osStartProcess(path, spec.Argv, attr)
+		if errors.Is(err, syscall.EBADF) {
+			proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
+		}
+		return proc, err
+	}
+	var proc *os.Process
+	var err error
+	if spec.Nice.Set {
+		proc, err = startNiced(spec.Nice.Value, startProc)
+	} else {
+		proc, err = startProc()
 	}
 	for _, f := range closeAfterStart {
 		f.Close()
