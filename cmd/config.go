@@ -97,6 +97,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.template,
 		b.output,
 		b.control,
+		b.resources,
 		b.structured,
 		b.outputFiles,
 		b.joblog,

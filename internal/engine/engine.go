@@ -56,6 +56,7 @@ import (
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
+	"github.com/parmap/parmap/internal/pressure"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/results"
@@ -316,6 +317,9 @@ func (r *run) exchangeOptions() exchange.Options {
 	}
 	if r.make.client != nil {
 		opt.Tokens = r.make
+	}
+	if cfg.Pressure.Any() {
+		opt.Gate, opt.Shed = pressure.NewGate(cfg.Pressure), r.shed
 	}
 	if cfg.Slurm != nil {
 		opt.StopSignal = slurm.StopSignal

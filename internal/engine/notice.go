@@ -52,6 +52,10 @@ const (
 	// failed; Running jobs were still running (Halt.When says whether
 	// they are stopped or finish).
 	JobHalted
+	// JobShed: job Seq (Command) was stopped (Signal) because less than
+	// half of Config.Pressure.MemFree was available; it failed, and runs
+	// again under Retries (GNU parallel's --memfree).
+	JobShed
 )
 
 // Notice is something that happened during a run that its user should be

@@ -128,8 +128,14 @@ func (g *Gate) Shed() bool {
 	return true
 }
 
-// Watches reports whether running jobs must be checked every Interval.
-func (g *Gate) Watches() bool { return g.lim.MemFree > 0 }
+// Watch is how often running jobs are to be checked with Shed: Interval
+// under MemFree, else 0 (never).
+func (g *Gate) Watch() time.Duration {
+	if g.lim.MemFree > 0 {
+		return Interval
+	}
+	return 0
+}
 
 // check takes the readings; a reading that cannot be had holds nothing back.
 func (g *Gate) check() Why {
