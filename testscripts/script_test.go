@@ -76,7 +76,8 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts;
 		// [tmpfs]: small file systems can be mounted (root); [root]: the
-		// tests run as root (to run parmap as another user).
+		// tests run as root (to run parmap as another user); [memcg]: a
+		// memory-limited cgroup v1 can be made below this process's.
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "tmpfs":
@@ -89,6 +90,8 @@ func TestScripts(t *testing.T) {
 				return cluster != nil, nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "memcg":
+				return memcgWritable(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
