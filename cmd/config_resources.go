@@ -44,7 +44,8 @@ func parseNice(s string) (niceness, error) {
 	return niceness{set: true, n: n}, nil
 }
 
-// resources reads --load, --memfree and --nice; a niceness the jobs
+// resources reads --load, --memfree and --nice (after -S: the readings
+// are this machine's, so not with hosts); a niceness the jobs
 // cannot be given (below parmap's, without privilege) is an error now
 // rather than at every job.
 func (b *builder) resources() error {
@@ -55,6 +56,9 @@ func (b *builder) resources() error {
 	}
 	if cfg.Pressure.MemFree, _, err = get[int64](c, "memfree"); err != nil {
 		return err
+	}
+	if cfg.Pressure.Any() && cfg.Hosts != nil {
+		return usagef("--load and --memfree read this machine's load and memory, not that of -S hosts; drop one of them")
 	}
 	nice, _, err := get[niceness](c, "nice")
 	if err != nil || !nice.set {
