@@ -11,6 +11,11 @@
 // less the inactive file cache of memory.stat, which the kernel reclaims
 // before it kills).
 //
+// A Gate (NewGate) asks those readings before each start: a reading that
+// cannot be had holds nothing back; the jobs running grow by one at a time,
+// Settle apart, so that a job just started shows in the readings before
+// another joins it, while a job that ends is replaced at once.
+//
 // For tests only: the environment variable PARMAP_TEST_PROCFS=DIR makes
 // NewGate read every one of those files under DIR instead of / (DIR/proc/loadavg,
 // DIR/proc/pressure/cpu, DIR/proc/meminfo, DIR/proc/self/cgroup,
