@@ -61,6 +61,9 @@ type Spec struct {
 	// CPUs, when set, are the only CPUs the child may run on, from its
 	// first instruction (pinned); its children inherit the mask.
 	CPUs []int
+	// Nice, when Set, is the child's nice value from its start (a
+	// *NiceError when it cannot be had).
+	Nice Niceness
 	// Place, when set, puts the child where its limits hold before it runs
 	// anything (its job slot's control group: internal/cgroup.Group).
 	Place Place
@@ -71,10 +74,12 @@ type Spec struct {
 // one of three ways: on a thread that lives in a cgroup v1 group, so that
 // the child is born there; with a cgroup v2 directory to clone the child
 // into (CLONE_INTO_CGROUP; cgroupFD is -1 otherwise); or as it is, setting
-// a limit on the child after. An error of Fork's own, not start's, means
-// no child runs: Start fails with a *PlaceError.
+// a limit on the child after. ownThread says start runs on a thread of the
+// Place's own, which forks only children (so Nice may be set on it for
+// good). An error of Fork's own, not start's, means no child runs: Start
+// fails with a *PlaceError.
 type Place interface {
-	Fork(start func(cgroupFD int) (*os.Process, error)) (*os.Process, error)
+	Fork(start func(cgroupFD int, ownThread bool) (*os.Process, error)) (*os.Process, error)
 }
 
 // A Guard holds the process groups of running children: Add is called as

@@ -15,15 +15,27 @@ func (e *PlaceError) Unwrap() error { return e.Err }
 
 // startPlaced starts the process, through spec.Place when set.
 func startPlaced(spec Spec, path string, attr *os.ProcAttr) (*os.Process, error) {
+	start := func() (*os.Process, error) { return startProcess(spec, path, attr) }
 	if spec.Place == nil {
-		return startProcess(spec, path, attr)
+		return startNicedIf(spec.Nice, start)
 	}
 	var startErr error
-	proc, err := spec.Place.Fork(func(cgroupFD int) (*os.Process, error) {
+	proc, err := spec.Place.Fork(func(cgroupFD int, ownThread bool) (p *os.Process, err error) {
 		if cgroupFD >= 0 {
 			attr.Sys.UseCgroupFD, attr.Sys.CgroupFD = true, cgroupFD
 		}
-		p, err := startProcess(spec, path, attr)
+		switch {
+		case !ownThread:
+			p, err = startNicedIf(spec.Nice, start)
+		case spec.Nice.Set:
+			// The Place's thread must fork (its cgroup): it takes the
+			// niceness itself, for good, as a niced thread does.
+			if err = niceThisThread(spec.Nice.Value); err == nil {
+				p, err = start()
+			}
+		default:
+			p, err = start()
+		}
 		startErr = err
 		return p, err
 	})

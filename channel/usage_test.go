@@ -30,12 +30,12 @@ type place struct {
 	err    error // returned instead of starting
 }
 
-func (p *place) Fork(start func(int) (*os.Process, error)) (*os.Process, error) {
+func (p *place) Fork(start func(int, bool) (*os.Process, error)) (*os.Process, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
 	p.forked = true
-	proc, err := start(-1)
+	proc, err := start(-1, false)
 	if err == nil {
 		p.pid = proc.Pid
 	}

@@ -111,6 +111,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.joblog,
 		b.reuse,
 		b.hosts,
+		b.resources,
 		b.envVars,
 		b.cluster,
 		b.limits,

@@ -1,56 +1,77 @@
 package cmd
 
 import (
-	"math"
+	"errors"
 	"strconv"
 
-	"github.com/parmap/parmap/internal/cgroup"
+	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/internal/pressure"
+	"github.com/parmap/parmap/internal/size"
 )
 
-// parseMemLimit reads --mem-limit.
-func parseMemLimit(s string) (int64, error) {
-	n, ok := parseBytes(s)
-	if !ok {
-		return 0, usagef("--mem-limit %q: give a size above 0, in bytes or with K, M, G or T (powers of 1024), e.g. --mem-limit 2G", s)
+// The Resources options --load, --memfree and --nice (--mem-limit and
+// --cpu-limit: config_memlimit.go).
+
+// parseLoad reads --load: a load average or a percentage.
+func parseLoad(s string) (pressure.Load, error) {
+	l, err := pressure.ParseLoad(s)
+	if err != nil {
+		return l, usagef("--load %q: give a load average above 0 (e.g. --load 4) or a percentage (e.g. --load 90%%)", s)
+	}
+	return l, nil
+}
+
+// parseMemfree reads --memfree.
+func parseMemfree(s string) (int64, error) {
+	n, err := size.Parse(s)
+	if err != nil {
+		return 0, usagef("--memfree %q: give a size in bytes above 0, with an optional K, M, G or T (powers of 1024), e.g. --memfree 2G", s)
 	}
 	return n, nil
 }
 
-// parseCPULimit reads --cpu-limit: a number of CPUs, above 0.
-func parseCPULimit(s string) (float64, error) {
-	f, err := strconv.ParseFloat(s, 64)
-	// The kernel's smallest quota is 1 ms a 100 ms period.
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0.01 || f > 1<<20 {
-		return 0, usagef("--cpu-limit %q: give a number of CPUs, 0.01 or more, e.g. --cpu-limit 1.5", s)
-	}
-	return f, nil
+// niceness is --nice's value, as given.
+type niceness struct {
+	set bool
+	n   int
 }
 
-// limits reads --mem-limit and --cpu-limit: they limit jobs run here.
-func (b *builder) limits() error {
-	mem, memSet, err := get[int64](b.c, "mem-limit")
-	if err != nil {
+// parseNice reads --nice: -20 to 19.
+func parseNice(s string) (niceness, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < -20 || n > 19 {
+		return niceness{}, usagef("--nice %q: give a niceness from -20 (first) to 19 (last)", s)
+	}
+	return niceness{set: true, n: n}, nil
+}
+
+// resources reads --load, --memfree and --nice (after -S: the readings
+// are this machine's, so not with hosts); a niceness the jobs
+// cannot be given (below parmap's, without privilege) is an error now
+// rather than at every job.
+func (b *builder) resources() error {
+	c, cfg := b.c, b.cfg
+	var err error
+	if cfg.Pressure.Load, _, err = get[pressure.Load](c, "load"); err != nil {
 		return err
 	}
-	cpus, cpuSet, err := get[float64](b.c, "cpu-limit")
-	if err != nil {
+	if cfg.Pressure.MemFree, _, err = get[int64](c, "memfree"); err != nil {
 		return err
 	}
-	if !memSet && !cpuSet {
+	if cfg.Pressure.Any() && cfg.Hosts != nil {
+		return usagef("--load and --memfree read this machine's load and memory, not that of -S hosts; drop one of them")
+	}
+	nice, _, err := get[niceness](c, "nice")
+	if err != nil || !nice.set {
+		return err
+	}
+	cfg.Nice = channel.Niceness{Set: true, Value: nice.n}
+	if cfg.DryRun {
 		return nil
 	}
-	flag := "--mem-limit"
-	if !memSet {
-		flag = "--cpu-limit"
+	var ne *channel.NiceError
+	if err := channel.CheckNice(nice.n); errors.As(err, &ne) {
+		return usagef("--nice %d: the jobs cannot run at that niceness (%s): below parmap's own it takes privilege", nice.n, wordError(ne.Err))
 	}
-	switch cfg := b.cfg; {
-	case cfg.Hosts != nil:
-		return usagef("%s limits jobs run on this machine; drop -S or --sshloginfile", flag)
-	case cfg.Slurm != nil:
-		return usagef("%s limits jobs run on this machine; under --slurm use srun's --mem and --cpus-per-task", flag)
-	case cfg.Reuse != nil:
-		return usagef("%s limits one job each; drop --reuse", flag)
-	}
-	b.cfg.Limits = cgroup.Limits{Memory: mem, CPUs: cpus}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/pressure"
 	"github.com/parmap/parmap/reuse"
 )
 
@@ -13,10 +14,10 @@ const (
 	catInput   = "Records"
 	catCommand = "Command"
 	catRun     = "Running"
+	catRes     = "Resources"
 	catOutput  = "Output"
 	catInfo    = "Information"
 	catRuns    = "Background runs"
-	catRes     = "Resources"
 )
 
 // The committed man page, man/parmap.1, is rendered from the command line's
@@ -90,6 +91,9 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "reuse-protocol", Category: catRun, Usage: "how records and answers are framed for --reuse workers: `PROTO` is line (the default), null (NUL-terminated) or json"}, parseProtocol, reuse.Line, ""),
 		typed(cli.GenericFlag{Name: "window", Category: catRun, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"}, count("--window", 1, "the number of records in flight per worker, 1 or more"), 1, ""),
 		typed(cli.GenericFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"}, count("--max-records", 1, "the number of records per worker before it is replaced, 1 or more"), 0, ""),
+		typed(cli.GenericFlag{Name: "load", Category: catRes, Usage: "start a job only while the load is below `N`: N% is the CPU pressure (the share of the last 10 s some task waited for a CPU, /proc/pressure/cpu) where the kernel has it, else the load average as N% of the CPUs; a plain N is the load average (GNU parallel). Checked as jobs end and every second; running jobs grow by one a second at most"}, parseLoad, pressure.Load{}, ""),
+		typed(cli.GenericFlag{Name: "memfree", Category: catRes, Usage: "start a job only while more than `SIZE` of memory is available (K, M, G, T: powers of 1024; MemAvailable, or a memory-limited cgroup's headroom where smaller); below half of it, stop the youngest job (GNU parallel; --retries runs it again). Checked as --load is"}, parseMemfree, int64(0), ""),
+		typed(cli.GenericFlag{Name: "nice", Category: catRes, Usage: "run the jobs at niceness `N`, -20 (first) to 19 (last), from their first instruction"}, parseNice, niceness{}, ""),
 		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "capture jobs' output and spill waiting output in unnamed files in `DIR` (default $TMPDIR or /tmp)"},
 
 		typed(cli.GenericFlag{Name: "gpus", Category: catRes, Usage: "give each job devices of its own from `LIST` (comma-separated ids or UUIDs; a number N is devices 0 to N-1), in CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES and {gpu}; -j defaults to the devices divided by --gpus-per-job. Inside a Slurm job, --gpus-per-job alone takes the job's GPUs"}, parseGPUs, nil, ""),

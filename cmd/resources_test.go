@@ -18,22 +18,6 @@ import (
 	"github.com/parmap/parmap/internal/engine"
 )
 
-func TestParseBytes(t *testing.T) {
-	for s, want := range map[string]int64{
-		"1": 1, "4096": 4096, "1K": 1024, "1k": 1024, "2M": 2 << 20, "2G": 2 << 30, "1T": 1 << 40,
-		"1.5G": 3 << 29, "0.5K": 512,
-	} {
-		if got, ok := parseBytes(s); !ok || got != want {
-			t.Errorf("parseBytes(%q) = %d, %v; want %d", s, got, ok, want)
-		}
-	}
-	for _, s := range []string{"", "0", "0K", "0.1", "-1", "-1G", "+1G", "abc", "1X", "G", "1GB", "NaN", "Inf", "1e30", "9P"} {
-		if got, ok := parseBytes(s); ok {
-			t.Errorf("parseBytes(%q) = %d, want refused", s, got)
-		}
-	}
-}
-
 func TestFormatBytes(t *testing.T) {
 	for n, want := range map[int64]string{2 << 30: "2G", 1536 << 20: "1536M", 1000: "1000", 1 << 40: "1T", 512: "512"} {
 		if got := formatBytes(n); got != want {

@@ -2,32 +2,9 @@ package cmd
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 )
-
-// parseBytes reads a size: a number, whole or not, and an optional K, M, G
-// or T (either case; powers of 1024), as SPEC's sizes are; it must come to
-// at least one byte. It reports false for anything else. (--block has its
-// own, GNU's, where k, m and g are powers of 1000.)
-func parseBytes(s string) (int64, bool) {
-	num, mult := s, 1.0
-	if n := len(num); n > 0 {
-		if i := strings.IndexByte("KMGT", num[n-1]&^0x20); i >= 0 && num[n-1] >= 'A' {
-			num, mult = num[:n-1], math.Pow(1024, float64(i+1))
-		}
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || num == "" || num[0] == '+' || num[0] == '-' {
-		return 0, false
-	}
-	v := f * mult
-	if v < 1 || v > 1<<62 {
-		return 0, false
-	}
-	return int64(v), true
-}
 
 // formatBytes says a size as briefly as exactly: 2G, 1536M, 1000 (bytes).
 func formatBytes(n int64) string {

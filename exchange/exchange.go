@@ -115,6 +115,13 @@ type Options struct {
 	// programs (make's jobserver): a job starts only once it holds a token,
 	// and gives it back when it has ended. Jobs still caps the slots.
 	Tokens Tokens
+	// Gate, when set, is asked before each job starts whether it may (the
+	// machine's load and memory); a job it turns away waits for a job to
+	// end or the time it names, and asks again. While jobs run, its Shed is
+	// asked every Watch, and the youngest running job is stopped when it
+	// says so: the job fails (Retries runs it again), and Shed is told.
+	Gate Gate
+	Shed func(t Task, slot int, res channel.Result)
 }
 
 // Tokens hands out job slots shared with other programs.
@@ -191,6 +198,7 @@ type Exchange struct {
 	stopNow   chan struct{} // receives Stop(true) for Run's goroutine
 	paused    bool          // Pause: no job starts until Continue
 	steered   atomic.Bool   // Pause or SetLimit was called: slots pass the gate before taking a task
+	shedding  map[int]bool  // slots whose job the Gate had stopped
 
 	delayMu   sync.Mutex // serialises starts under Delay
 	lastStart time.Time
@@ -248,10 +256,14 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	go func() { x.wg.Wait(); close(finished) }()
 
 	ctxDone := ctx.Done()
+	watch, stopWatch := x.shedTicker()
+	defer stopWatch()
 	for waiting := true; waiting; {
 		select {
 		case <-finished:
 			waiting = false
+		case <-watch:
+			x.shed()
 		case sig := <-x.opt.Signals:
 			stop.handle(sig.(syscall.Signal), &sum)
 		case <-ctxDone:

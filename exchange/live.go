@@ -59,14 +59,31 @@ func (x *Exchange) SetLimit(n int) error {
 	x.steered.Store(true)
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.setLimit(n)
+	return nil
+}
+
+// setLimit is SetLimit's work, x.mu held.
+func (x *Exchange) setLimit(n int) {
 	x.opt.Jobs = n // for a Run yet to start
 	if x.slots == 0 {
-		return nil
+		return
 	}
 	x.limit, x.lowered = n, false
 	x.grow()
 	x.wake()
-	return nil
+}
+
+// addSlots changes the limit by d (SIGUSR1, SIGUSR2), to no fewer than 1
+// and no more than MaxUnlimited; a run over hosts keeps its slots.
+func (x *Exchange) addSlots(d int) {
+	if x.hosts != nil {
+		return
+	}
+	x.steered.Store(true)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.setLimit(min(max(x.limit+d, 1), MaxUnlimited))
 }
 
 // Pause starts no new job until Continue: running jobs go on, and tasks

@@ -82,7 +82,8 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts;
 		// [tmpfs]: small file systems can be mounted (root); [root]: the
-		// tests run as root (to run parmap as another user).
+		// tests run as root (to run parmap as another user); [memcg]: a
+		// memory-limited cgroup v1 can be made below this process's.
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "tmpfs":

@@ -105,10 +105,10 @@ func TestOpenWithoutCgroups(t *testing.T) {
 	}
 }
 
-func child(mode string) func(int) (*os.Process, error) { return childTo(mode, os.Stdout) }
+func child(mode string) func(int, bool) (*os.Process, error) { return childTo(mode, os.Stdout) }
 
-func childTo(mode string, out *os.File) func(int) (*os.Process, error) {
-	return func(fd int) (*os.Process, error) {
+func childTo(mode string, out *os.File) func(int, bool) (*os.Process, error) {
+	return func(fd int, _ bool) (*os.Process, error) {
 		attr := &os.ProcAttr{Env: append(os.Environ(), "CGROUP_TEST_CHILD="+mode), Files: []*os.File{nil, out, os.Stderr},
 			Sys: &syscall.SysProcAttr{Setpgid: true}}
 		if fd >= 0 {

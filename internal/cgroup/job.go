@@ -156,10 +156,10 @@ func (g *Group) startForker() error {
 // allocation. Setting the limit on parmap itself around the fork would not
 // do: limits are a process's, so parmap's own allocations in its other
 // threads would fail meanwhile.
-func (g *Group) Fork(start func(cgroupFD int) (*os.Process, error)) (*os.Process, error) {
+func (g *Group) Fork(start func(cgroupFD int, ownThread bool) (*os.Process, error)) (*os.Process, error) {
 	switch g.t.kind {
 	case V2:
-		return start(g.fd)
+		return start(g.fd, false)
 	case V1:
 		var (
 			proc *os.Process
@@ -167,13 +167,13 @@ func (g *Group) Fork(start func(cgroupFD int) (*os.Process, error)) (*os.Process
 		)
 		done := make(chan struct{})
 		g.forks <- func() {
-			proc, err = start(-1)
+			proc, err = start(-1, true)
 			close(done)
 		}
 		<-done
 		return proc, err
 	}
-	proc, err := start(-1)
+	proc, err := start(-1, false)
 	if err != nil || g.t.limits.Memory <= 0 {
 		return proc, err
 	}

@@ -4,11 +4,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/blocks"
 	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/hosts"
 	"github.com/parmap/parmap/internal/jobserver"
+	"github.com/parmap/parmap/internal/pressure"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/slurm"
@@ -81,6 +83,15 @@ type Config struct {
 	// jobs start; running ones finish); the Summary reports it as Halted,
 	// with that job's exit value as HaltExit, after a JobHalted notice.
 	Stop exchange.StopOn
+	// Pressure holds jobs back while the machine's load is high or its
+	// memory short (--load, --memfree): each run asks a pressure.Gate of
+	// its own before each start, and stops the youngest job when memory
+	// falls below half of MemFree (JobShed). Jobs run here only: hosts'
+	// load is not read.
+	Pressure pressure.Limits
+	// Nice, when Set, is the jobs' niceness from their start (--nice; with
+	// Hosts, that of the local ssh).
+	Nice channel.Niceness
 
 	// KeepOrder writes outputs in input order (a Map) rather than as jobs
 	// finish (a Queue).

@@ -58,6 +58,7 @@ import (
 	"github.com/parmap/parmap/internal/devices"
 	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
+	"github.com/parmap/parmap/internal/pressure"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/results"
@@ -327,6 +328,9 @@ func (r *run) exchangeOptions() exchange.Options {
 	}
 	if r.make.client != nil {
 		opt.Tokens = r.make
+	}
+	if cfg.Pressure.Any() {
+		opt.Gate, opt.Shed = pressure.NewGate(cfg.Pressure), r.shed
 	}
 	if cfg.Slurm != nil {
 		opt.StopSignal = slurm.StopSignal

@@ -266,7 +266,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		env = append(env, r.cfg.SlotVar+"="+strconv.Itoa(slot-1))
 	}
 	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: r.slotDevices(env, slot), Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded(),
-		Stdin: r.cfg.JobStdin, CPUs: r.slotCPUs(slot)}
+		Stdin: r.cfg.JobStdin, CPUs: r.slotCPUs(slot), Nice: r.cfg.Nice}
 	j.host = ":"
 	if r.remote != nil {
 		j.host = r.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, r.lookPath)
@@ -300,6 +300,13 @@ func (r *run) lowered(n int, err error) {
 		r.captures.StopHolding()
 	}
 	r.notify(Notice{Kind: JobsLowered, Jobs: n, Err: err})
+}
+
+// shed is told by the exchange that job t was stopped for want of memory.
+func (r *run) shed(t exchange.Task, _ int, res channel.Result) {
+	if j, ok := t.(*job); ok {
+		r.notify(Notice{Kind: JobShed, Seq: j.rec.Seq, Command: j.cmd.Line, Signal: res.Signal})
+	}
 }
 
 // Retry forgets the output of a failed run before the job runs again

@@ -65,6 +65,10 @@ const (
 	// ResourceTotals: what the run's jobs used in all (Usage; its MaxRSS
 	// the largest one job's, job Seq's), told at the end (Config.Totals).
 	ResourceTotals
+	// JobShed: job Seq (Command) was stopped (Signal) because less than
+	// half of Config.Pressure.MemFree was available; it failed, and runs
+	// again under Retries (GNU parallel's --memfree).
+	JobShed
 )
 
 // Notice is something that happened during a run that its user should be
