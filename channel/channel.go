@@ -58,6 +58,28 @@ type Spec struct {
 	// Guard, when set, is told the child's process group while it may hold
 	// a process (internal/guard kills the groups it holds if parmap dies).
 	Guard Guard
+	// CPUs, when set, are the only CPUs the child may run on, from its
+	// first instruction (pinned); its children inherit the mask.
+	CPUs []int
+	// Nice, when Set, is the child's nice value from its start (a
+	// *NiceError when it cannot be had).
+	Nice Niceness
+	// Place, when set, puts the child where its limits hold before it runs
+	// anything (its job slot's control group: internal/cgroup.Group).
+	Place Place
+}
+
+// A Place starts a child where its limits hold, before it runs anything
+// (internal/cgroup.Group). Fork calls start, which starts the child, in
+// one of three ways: on a thread that lives in a cgroup v1 group, so that
+// the child is born there; with a cgroup v2 directory to clone the child
+// into (CLONE_INTO_CGROUP; cgroupFD is -1 otherwise); or as it is, setting
+// a limit on the child after. ownThread says start runs on a thread of the
+// Place's own, which forks only children (so Nice may be set on it for
+// good). An error of Fork's own, not start's, means no child runs: Start
+// fails with a *PlaceError.
+type Place interface {
+	Fork(start func(cgroupFD int, ownThread bool) (*os.Process, error)) (*os.Process, error)
 }
 
 // A Guard holds the process groups of running children: Add is called as
@@ -91,6 +113,30 @@ type Result struct {
 	TimedOut bool
 	// Sent is the bytes Spec.Feed wrote to the child's stdin.
 	Sent int64
+	// Usage is what the child and the descendants it waited for used, as
+	// wait4 tells (zero when it was not waited for).
+	Usage Usage
+}
+
+// Usage is a process's use of the machine, from its rusage.
+type Usage struct {
+	// User and Sys are its CPU time in user and kernel mode.
+	User, Sys time.Duration
+	// MaxRSS is its peak resident set size, in bytes: of the largest
+	// process among it and the descendants it waited for.
+	MaxRSS int64
+}
+
+// usageOf reads the rusage Linux reports; ru_maxrss is in KiB.
+func usageOf(ru *syscall.Rusage) Usage {
+	if ru == nil {
+		return Usage{}
+	}
+	return Usage{
+		User:   time.Duration(ru.Utime.Nano()),
+		Sys:    time.Duration(ru.Stime.Nano()),
+		MaxRSS: int64(ru.Maxrss) * 1024,
+	}
 }
 
 // Describe says how the process ended: "exited with status 3", "was killed
@@ -238,15 +284,15 @@ func Start(spec Spec) (*Child, error) {
 		},
 	}
 	c.start = time.Now()
-	proc, err := osStartProcess(path, spec.Argv, attr)
-	if errors.Is(err, syscall.EBADF) {
-		proc, err = startLow(spec.Argv[0], path, spec.Argv, attr)
-	}
+	proc, err := startPlaced(spec, path, attr)
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
 	closeAfterStart = nil
 	if err != nil {
+		if _, ok := err.(*PlaceError); ok {
+			return fail(err)
+		}
 		return fail(startError(spec.Argv[0], err))
 	}
 	c.proc = proc
@@ -391,6 +437,8 @@ func (c *Child) Wait() Result {
 		res.Exit = 255
 		return res
 	}
+	ru, _ := state.SysUsage().(*syscall.Rusage)
+	res.Usage = usageOf(ru)
 	ws := state.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Signaled():

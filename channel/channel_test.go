@@ -43,6 +43,22 @@ func TestMain(m *testing.M) {
 		os.Stdin.Read(make([]byte, 1))
 	case "sleep":
 		time.Sleep(time.Minute)
+	case "burn":
+		// Touch 64 MiB and spin for 200 ms of CPU time.
+		b := make([]byte, 64<<20)
+		for i := range len(b) / 4096 {
+			b[i*4096] = 1
+		}
+		// Its own CPU time, not the clock's: on a busy machine the spin
+		// gets less than all of a CPU.
+		for {
+			var ru syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+			if time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) >= 200*time.Millisecond {
+				break
+			}
+		}
+		fmt.Print(len(b))
 	case "ignoreterm":
 		// Ignore SIGTERM, say so on stdout, and sleep.
 		signal.Ignore(syscall.SIGTERM)

@@ -187,6 +187,12 @@ func TestBarLines(t *testing.T) {
 		t.Errorf("status lines with control characters: %q", out)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	// The last line says what the jobs used (--bar asked for it).
+	if totals := lines[len(lines)-1]; !regexp.MustCompile(`^parmap: resources: CPU \d+\.\d\ds user, \d+\.\d\ds sys; peak memory [\d.]+[KM] \(job \d+\)$`).MatchString(totals) {
+		t.Errorf("last line %q, want what the jobs used", totals)
+	} else {
+		lines = lines[:len(lines)-1]
+	}
 	if len(lines) < 2 {
 		t.Errorf("%d status lines in a run of over 250ms printing every 10ms, want more:\n%s", len(lines), out)
 	}

@@ -47,6 +47,9 @@ type surroundings struct {
 	// maxJobs is the most jobs the system can run at once, and where
 	// that bound comes from; nil for no bound.
 	maxJobs func() (int, string)
+	// cpuList lists the CPUs parmap may use (--cpus-per-job); nil for
+	// this process's affinity mask.
+	cpuList func() ([]int, error)
 	stdout  io.Writer
 	stderr  io.Writer
 }
@@ -96,6 +99,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 	steps := []func() error{
 		func() error { return b.sources(tail) },
 		b.jobs,
+		b.devices,
 		func() error { return b.pipe(tail) },
 		b.records,
 		b.recordCounts,
@@ -107,8 +111,10 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.joblog,
 		b.reuse,
 		b.hosts,
+		b.resources,
 		b.envVars,
 		b.cluster,
+		b.limits,
 		b.tmpdir,
 		b.makeJobs,
 		b.settle,
@@ -265,6 +271,7 @@ func (b *builder) template() error {
 	c := b.c
 	topt := template.Options{Replace: c.String("replace"), Shell: c.String("shell")}
 	topt.Context = contextReplace(b) // GNU's context replace
+	topt.Devices = b.cfg.Devices     // {gpu}
 	b.compatTemplate(&topt)
 	if c.IsSet("replace") {
 		if err := template.CheckReplace(topt.Replace); err != nil {
@@ -417,6 +424,10 @@ func (b *builder) progress() {
 		}
 	}
 	b.cfg.Progress = opt
+	// What the jobs used, in a last line: under --bar and --eta, asked
+	// for (not the bar that shows by itself, nor --progress, whose
+	// display GNU parallel ends with).
+	b.cfg.Totals = c.Bool("eta") || c.Bool("bar") && !c.Bool("no-bar")
 }
 
 func isTerminal(w io.Writer) bool {

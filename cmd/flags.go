@@ -5,6 +5,7 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/pressure"
 	"github.com/parmap/parmap/reuse"
 )
 
@@ -13,6 +14,7 @@ const (
 	catInput   = "Records"
 	catCommand = "Command"
 	catRun     = "Running"
+	catRes     = "Resources"
 	catOutput  = "Output"
 	catInfo    = "Information"
 	catRuns    = "Background runs"
@@ -89,7 +91,16 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "reuse-protocol", Category: catRun, Usage: "how records and answers are framed for --reuse workers: `PROTO` is line (the default), null (NUL-terminated) or json"}, parseProtocol, reuse.Line, ""),
 		typed(cli.GenericFlag{Name: "window", Category: catRun, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"}, count("--window", 1, "the number of records in flight per worker, 1 or more"), 1, ""),
 		typed(cli.GenericFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"}, count("--max-records", 1, "the number of records per worker before it is replaced, 1 or more"), 0, ""),
+		typed(cli.GenericFlag{Name: "load", Category: catRes, Usage: "start a job only while the load is below `N`: N% is the CPU pressure (the share of the last 10 s some task waited for a CPU, /proc/pressure/cpu) where the kernel has it, else the load average as N% of the CPUs; a plain N is the load average (GNU parallel). Checked as jobs end and every second; running jobs grow by one a second at most"}, parseLoad, pressure.Load{}, ""),
+		typed(cli.GenericFlag{Name: "memfree", Category: catRes, Usage: "start a job only while more than `SIZE` of memory is available (K, M, G, T: powers of 1024; MemAvailable, or a memory-limited cgroup's headroom where smaller); below half of it, stop the youngest job (GNU parallel; --retries runs it again). Checked as --load is"}, parseMemfree, int64(0), ""),
+		typed(cli.GenericFlag{Name: "nice", Category: catRes, Usage: "run the jobs at niceness `N`, -20 (first) to 19 (last), from their first instruction"}, parseNice, niceness{}, ""),
 		&cli.StringFlag{Name: "tmpdir", Category: catRun, Usage: "capture jobs' output and spill waiting output in unnamed files in `DIR` (default $TMPDIR or /tmp)"},
+
+		typed(cli.GenericFlag{Name: "gpus", Category: catRes, Usage: "give each job devices of its own from `LIST` (comma-separated ids or UUIDs; a number N is devices 0 to N-1), in CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES and {gpu}; -j defaults to the devices divided by --gpus-per-job. Inside a Slurm job, --gpus-per-job alone takes the job's GPUs"}, parseGPUs, nil, ""),
+		typed(cli.GenericFlag{Name: "gpus-per-job", Category: catRes, Usage: "with --gpus (or inside a Slurm job with GPUs): `K` devices per job (default 1); no two running jobs share one"}, count("--gpus-per-job", 1, "a number of devices per job, 1 or more"), 1, ""),
+		typed(cli.GenericFlag{Name: "cpus-per-job", Category: catRes, Usage: "pin each job to `K` CPUs of its own, from those parmap may use (no two running jobs share one); -j defaults to the CPUs divided by K"}, count("--cpus-per-job", 1, "a number of CPUs per job, 1 or more"), 0, ""),
+		typed(cli.GenericFlag{Name: "mem-limit", Category: catRes, Usage: "run each job in a cgroup of its own limited to `SIZE` of memory (K, M, G, T: powers of 1024); else under RLIMIT_AS (its address space), as parmap says at the start; a job the OOM killer kills fails, \"killed: out of memory\""}, parseMemLimit, 0, ""),
+		typed(cli.GenericFlag{Name: "cpu-limit", Category: catRes, Usage: "run each job in a cgroup of its own with `N` CPUs' worth of CPU time (1.5: one and a half), a quota (cpu.max, cpu.cfs_quota_us); an error where no cgroup can be used"}, parseCPULimit, 0, ""),
 
 		&cli.BoolFlag{Name: "keep-order", Aliases: []string{"k"}, Category: catOutput, Usage: "write outputs in input order, not as jobs finish"},
 		&cli.BoolFlag{Name: "group", Category: catOutput, Usage: "write each job's output whole when it ends (the default)"},
@@ -97,12 +108,12 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "ungroup", Aliases: []string{"u"}, Category: catOutput, Usage: "let jobs write to parmap's output directly, unmanaged"},
 		&cli.BoolFlag{Name: "tag", Category: catOutput, Usage: "prefix each output line with the record and a TAB"},
 		&cli.StringFlag{Name: "tagstring", Category: catOutput, Usage: "prefix each output line with `STR` (replacement strings expanded) and a TAB"},
-		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input}; a name ending in .csv, .tsv or .json is instead one file of GNU parallel's columns, a row per job, in place of the output (-.csv and the like: on stdout)"},
+		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input,resources} (resources: its CPU time, peak memory and oom, as --json); a name ending in .csv, .tsv or .json is instead one file of GNU parallel's columns, a row per job, in place of the output (-.csv and the like: on stdout)"},
 		&cli.BoolFlag{Name: "files", Category: catOutput, Usage: "save each job's stdout in a new file in --tmpdir (parXXXXX.par, kept after the run) and print its name instead; stderr is written as usual"},
-		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, stdout, stderr"},
-		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every 5 s, or every $PARMAP_BAR_INTERVAL, when stderr is not a terminal)"},
+		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, cpu_user, cpu_sys (seconds), max_rss (bytes), oom, stdout, stderr"},
+		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every 5 s, or every $PARMAP_BAR_INTERVAL, when stderr is not a terminal), and at the end what the jobs used: CPU time and the highest peak memory"},
 		&cli.BoolFlag{Name: "progress", Category: catOutput, Usage: "show GNU parallel's progress display on stderr: jobs running/completed and average seconds per job"},
-		&cli.BoolFlag{Name: "eta", Category: catOutput, Usage: "as --progress, led by the estimated time left, jobs left and average seconds per job"},
+		&cli.BoolFlag{Name: "eta", Category: catOutput, Usage: "as --progress, led by the estimated time left, jobs left and average seconds per job; at the end, what the jobs used (as --bar)"},
 		&cli.BoolFlag{Name: "no-bar", Category: catOutput, Usage: "never show the progress bar"},
 		&cli.BoolFlag{Name: "v", Category: catOutput, Usage: "print each job's command line on stdout before its output (GNU parallel's -v)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"t"}, Category: catOutput, Usage: "print each job's command line on stderr as it starts (GNU xargs and parallel -t, --verbose)"},

@@ -101,7 +101,7 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 			"once per record, at most -j at a time, each job in its own process group. Each job's output is written " +
 			"whole, as jobs finish or in input order (-k). Replacement strings in COMMAND: {} the record, {.} without " +
 			"extension, {/} basename, {//} dirname, {/.} basename without extension, {#} job number, {%} job slot, " +
-			"{n} field or source n, {^SUFFIX} the record without SUFFIX. Without any, the record is appended. " +
+			"{n} field or source n, {^SUFFIX} the record without SUFFIX, {gpu} the job's devices (--gpus). Without any, the record is appended. " +
 			"Several words are run directly (no shell); one command line with shell syntax runs under sh -c with every " +
 			"value quoted for where it lands. Every job gets PARMAP_SEQ and PARMAP_SLOT. " +
 			"With --pipe, standard input is cut into blocks of about --block bytes of whole records, each fed to one job's stdin; " +

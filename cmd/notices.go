@@ -48,6 +48,13 @@ func wordNotice(n engine.Notice) string {
 		s = wordError(n.Err) + "; no jobs go there"
 	case engine.HostDown:
 		s = fmt.Sprintf("-S %s: ssh failed (exit 255) and the host does not answer; its jobs go to the other hosts", n.Host)
+	case engine.JobOutOfMemory, engine.LimitsPlaced, engine.LimitsLeft, engine.ResourceTotals:
+		s = wordResources(n)
+	case engine.JobShed:
+		s = fmt.Sprintf("job %d%s: stopped: less than half of --memfree is available", n.Seq, wordCommand(n.Command))
+		if n.Signal != 0 {
+			s += fmt.Sprintf(" (%v)", n.Signal)
+		}
 	case engine.JobsLowered:
 		s = fmt.Sprintf("warning: out of %s at %d jobs; running at most %d at once", wordShortage(n.Err), n.Jobs+1, n.Jobs)
 	default:

@@ -19,7 +19,8 @@ const (
 )
 
 // handledSignals are the signals a run acts on.
-var handledSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGTSTP, syscall.SIGCONT}
+var handledSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGTSTP, syscall.SIGCONT,
+	syscall.SIGUSR1, syscall.SIGUSR2}
 
 // execute runs cfg with this process's signals and streams and returns
 // parmap's exit status (or dies of the signal that stopped the run).

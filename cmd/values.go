@@ -14,6 +14,7 @@ import (
 
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/records"
+	"github.com/parmap/parmap/internal/size"
 	"github.com/parmap/parmap/internal/slurm"
 	"github.com/parmap/parmap/reuse"
 )
@@ -232,23 +233,11 @@ func parseHeader(s string) (header, error) {
 // parseSize reads a byte count with an optional unit: K, M, G, T for powers
 // of 1024 and k, m, g, t for powers of 1000, as GNU parallel's --block.
 func parseSize(s string) (int64, error) {
-	bad := usagef("--block %q: give a size in bytes, 1 or more, with an optional K, M or G (powers of 1024; k, m, g for powers of 1000), e.g. --block 10M", s)
-	mult, num := int64(1), s
-	if n := len(num); n > 0 {
-		if i := strings.IndexByte("KMGT", num[n-1]); i >= 0 {
-			mult, num = int64(1)<<(10*(i+1)), num[:n-1]
-		} else if i := strings.IndexByte("kmgt", num[n-1]); i >= 0 {
-			mult, num = 1, num[:n-1]
-			for range i + 1 {
-				mult *= 1000
-			}
-		}
+	n, err := size.Parse(s)
+	if err != nil {
+		return 0, usagef("--block %q: give a size in bytes, 1 or more, with an optional K, M or G (powers of 1024; k, m, g for powers of 1000), e.g. --block 10M", s)
 	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f < 0 || f*float64(mult) > 1<<50 || int64(f*float64(mult)) < 1 {
-		return 0, bad
-	}
-	return int64(f * float64(mult)), nil
+	return n, nil
 }
 
 // parseProtocol reads --reuse-protocol.

@@ -44,6 +44,9 @@ func wordError(err error) string {
 	if s, ok := wordTable(err); ok {
 		return s
 	}
+	if s, ok := wordLimitError(err); ok {
+		return s
+	}
 	var perl *template.PerlError
 	switch {
 	case errors.As(err, &perl):

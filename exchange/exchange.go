@@ -59,6 +59,12 @@ type Options struct {
 	// slots start one by one as tasks come, so a Jobs far above the tasks
 	// costs no memory.
 	Jobs int
+	// MaxJobs, when above 0, is the most slots the run may ever have,
+	// whatever Jobs or SetLimit ask for: it caps both (Jobs 0 then means
+	// MaxJobs). Slots are numbered 1..MaxJobs, and a slot runs one job at
+	// a time, so a resource tied to each slot number (a device set, a CPU
+	// set) is held by at most one running job.
+	MaxJobs int
 	// Lowered, when set, is told once when the run first runs out of a
 	// resource (a channel.Resource error: descriptors, processes, memory)
 	// while jobs of its own run: from then on at most running jobs run at
@@ -109,6 +115,13 @@ type Options struct {
 	// programs (make's jobserver): a job starts only once it holds a token,
 	// and gives it back when it has ended. Jobs still caps the slots.
 	Tokens Tokens
+	// Gate, when set, is asked before each job starts whether it may (the
+	// machine's load and memory); a job it turns away waits for a job to
+	// end or the time it names, and asks again. While jobs run, its Shed is
+	// asked every Watch, and the youngest running job is stopped when it
+	// says so: the job fails (Retries runs it again), and Shed is told.
+	Gate Gate
+	Shed func(t Task, slot int, res channel.Result)
 }
 
 // Tokens hands out job slots shared with other programs.
@@ -185,6 +198,7 @@ type Exchange struct {
 	stopNow   chan struct{} // receives Stop(true) for Run's goroutine
 	paused    bool          // Pause: no job starts until Continue
 	steered   atomic.Bool   // Pause or SetLimit was called: slots pass the gate before taking a task
+	shedding  map[int]bool  // slots whose job the Gate had stopped
 
 	delayMu   sync.Mutex // serialises starts under Delay
 	lastStart time.Time
@@ -226,10 +240,7 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	stop := stopper{x: x}
 	x.tasks, x.done = tasks, done
 	x.mu.Lock() // SetLimit may be called from now on
-	x.limit = x.opt.Jobs
-	if x.limit <= 0 {
-		x.limit = MaxUnlimited
-	}
+	x.limit = x.capped(x.opt.Jobs)
 	n := 1 // more are started as they are needed
 	if x.hosts != nil {
 		n = x.hosts.slots()
@@ -245,10 +256,14 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 	go func() { x.wg.Wait(); close(finished) }()
 
 	ctxDone := ctx.Done()
+	watch, stopWatch := x.shedTicker()
+	defer stopWatch()
 	for waiting := true; waiting; {
 		select {
 		case <-finished:
 			waiting = false
+		case <-watch:
+			x.shed()
 		case sig := <-x.opt.Signals:
 			stop.handle(sig.(syscall.Signal), &sum)
 		case <-ctxDone:
@@ -276,6 +291,18 @@ func (x *Exchange) Run(ctx context.Context, tasks <-chan Task, done Done) Summar
 		sum.HostsDown = x.hosts.allDown()
 	}
 	return sum
+}
+
+// capped is the limit n asks for (0 or less: MaxUnlimited), at most
+// Options.MaxJobs.
+func (x *Exchange) capped(n int) int {
+	if n <= 0 {
+		n = MaxUnlimited
+	}
+	if x.opt.MaxJobs > 0 && n > x.opt.MaxJobs {
+		n = x.opt.MaxJobs
+	}
+	return n
 }
 
 // closeQuit tells every slot to start no more jobs.

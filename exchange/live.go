@@ -37,9 +37,7 @@ func (x *Exchange) Counts() Counts {
 		if x.hosts != nil {
 			c.Limit = x.hosts.slots()
 		}
-		if c.Limit <= 0 {
-			c.Limit = MaxUnlimited
-		}
+		c.Limit = x.capped(c.Limit)
 	}
 	return c
 }
@@ -51,25 +49,41 @@ func (x *Exchange) Counts() Counts {
 //
 // It replaces a limit lowered because a resource ran out: a raise above it
 // is allowed, and running out again lowers it again (and tells Lowered
-// again). With Options.Hosts it is ErrFixedSlots.
+// again). It is capped at Options.MaxJobs (Counts tells the limit in
+// force). With Options.Hosts it is ErrFixedSlots.
 func (x *Exchange) SetLimit(n int) error {
 	if x.hosts != nil {
 		return ErrFixedSlots
 	}
-	if n <= 0 {
-		n = MaxUnlimited
-	}
+	n = x.capped(n)
 	x.steered.Store(true)
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.setLimit(n)
+	return nil
+}
+
+// setLimit is SetLimit's work, x.mu held.
+func (x *Exchange) setLimit(n int) {
 	x.opt.Jobs = n // for a Run yet to start
 	if x.slots == 0 {
-		return nil
+		return
 	}
 	x.limit, x.lowered = n, false
 	x.grow()
 	x.wake()
-	return nil
+}
+
+// addSlots changes the limit by d (SIGUSR1, SIGUSR2), to no fewer than 1
+// and no more than MaxUnlimited; a run over hosts keeps its slots.
+func (x *Exchange) addSlots(d int) {
+	if x.hosts != nil {
+		return
+	}
+	x.steered.Store(true)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.setLimit(min(max(x.limit+d, 1), MaxUnlimited))
 }
 
 // Pause starts no new job until Continue: running jobs go on, and tasks

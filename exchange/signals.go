@@ -16,6 +16,8 @@ type stopper struct {
 //   - SIGHUP: drain: start no more jobs, let running ones finish.
 //   - SIGTSTP: stop every job's group, then parmap itself; SIGCONT resumes
 //     them all.
+//   - SIGUSR1: one more job slot; SIGUSR2: one fewer, never below 1
+//     (running jobs finish), as GNU xargs -P.
 func (s *stopper) handle(sig syscall.Signal, sum *Summary) {
 	switch sig {
 	case syscall.SIGINT, syscall.SIGTERM:
@@ -35,6 +37,10 @@ func (s *stopper) handle(sig syscall.Signal, sum *Summary) {
 		syscall.Kill(syscall.Getpid(), syscall.SIGSTOP)
 	case syscall.SIGCONT:
 		s.x.signalAll(syscall.SIGCONT)
+	case syscall.SIGUSR1:
+		s.x.addSlots(1)
+	case syscall.SIGUSR2:
+		s.x.addSlots(-1)
 	}
 }
 

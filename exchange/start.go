@@ -40,7 +40,11 @@ func (x *Exchange) start(t Task, spec channel.Spec, slot int, tk *ticket) channe
 		x.lingering = append(x.lingering, res.Pgid)
 	}
 	x.jobEnded()
+	shed := x.wasShed(slot)
 	x.mu.Unlock()
+	if shed && x.opt.Shed != nil {
+		x.opt.Shed(t, slot, res)
+	}
 	return res
 }
 
@@ -74,6 +78,13 @@ func (x *Exchange) spawn(spec channel.Spec, slot int, tk *ticket) (*channel.Chil
 		}
 		var err error
 		if len(x.running) < x.limit && !x.paused {
+			if ok, again := x.admit(); !ok {
+				// The machine's load or memory holds it back.
+				if x.held(again) {
+					return nil, ErrNotStarted
+				}
+				continue
+			}
 			var child *channel.Child
 			child, err = channel.Start(spec)
 			if err == nil {

@@ -502,3 +502,31 @@ func cmdSlurmWait(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Fatalf("slurmwait: still queued after 3 minutes: %s", out)
 }
+
+// alloc MB: touches MB mebibytes, every page, then says so and what its
+// own peak resident set was, in bytes, as the kernel tells it (VmHWM).
+// The memory is mapped, not Go's heap, so that the race detector shadows
+// none of it.
+func alloc() {
+	n, err := strconv.Atoi(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "alloc: bad size", os.Args[1])
+		os.Exit(2)
+	}
+	b, err := syscall.Mmap(-1, 0, n<<20, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "alloc:", err)
+		os.Exit(1)
+	}
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	hwm := 0
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			hwm, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
+	fmt.Println("allocated", n, "peak", hwm*1024)
+}

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/parmap/parmap/cmd"
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/testbed/slurmtest"
 	"github.com/parmap/parmap/internal/testbed/sshtest"
 )
@@ -31,6 +33,7 @@ func TestMain(m *testing.M) {
 		"waitfor":  waitfor,
 		"watchdog": watchdog,
 		"worker":   worker,
+		"alloc":    alloc,
 	})
 }
 
@@ -71,12 +74,16 @@ func TestScripts(t *testing.T) {
 		}
 	}
 	mountable := canMount()
+	// [memcg]: jobs can be put in memory cgroups (root, cgroup v1 or a
+	// delegated v2); $MEMCG is the group parmap makes its own in.
+	memcg := memoryCgroups()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		// [ssh]: the ssh test bed runs; [netns]: with its namespace hosts;
 		// [tmpfs]: small file systems can be mounted (root); [root]: the
-		// tests run as root (to run parmap as another user).
+		// tests run as root (to run parmap as another user); [memcg]: a
+		// memory-limited cgroup v1 can be made below this process's.
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "tmpfs":
@@ -89,6 +96,8 @@ func TestScripts(t *testing.T) {
 				return cluster != nil, nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "memcg":
+				return memcg != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -111,6 +120,7 @@ func TestScripts(t *testing.T) {
 			},
 		},
 		Setup: func(e *testscript.Env) error {
+			e.Setenv("MEMCG", memcg)
 			pids := e.WorkDir + "/pids"
 			e.Setenv("PIDS", pids)
 			// Under -race, every helper and parmap run would otherwise
@@ -142,4 +152,18 @@ func TestScripts(t *testing.T) {
 			return os.Mkdir(pids, 0o755)
 		},
 	})
+}
+
+// memoryCgroups returns the memory cgroup parmap makes its groups in, ""
+// when it cannot make any.
+func memoryCgroups() string {
+	t, err := cgroup.Open(cgroup.Limits{Memory: 1 << 30})
+	if err != nil {
+		return ""
+	}
+	defer t.Close()
+	if k := t.Kind(); k != cgroup.V1 && k != cgroup.V2 {
+		return ""
+	}
+	return filepath.Dir(t.Parents()[0])
 }

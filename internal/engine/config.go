@@ -4,10 +4,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/blocks"
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/hosts"
 	"github.com/parmap/parmap/internal/jobserver"
+	"github.com/parmap/parmap/internal/pressure"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/slurm"
@@ -41,6 +44,16 @@ type Config struct {
 	// Jobs is the number of job slots: at most that many jobs at once.
 	// 0 means as many as there are records, up to exchange.MaxUnlimited.
 	Jobs int
+	// Devices, when set, are each job slot's devices, Devices[s-1] for
+	// slot s (ids joined by commas): a job gets its slot's in
+	// devices.Vars, instead of any the environment had (Template's {gpu}
+	// is the same list). CPUs, when set, are each slot's CPUs: a job runs
+	// on its slot's only, from its first instruction. Either caps the
+	// slots at its length, whatever Jobs or a resize ask
+	// (exchange.Options.MaxJobs): a slot runs one job at a time, so no
+	// two running jobs share a set. Not with Hosts or Slurm.
+	Devices []string
+	CPUs    [][]int
 	// DryRun expands every command and prints it instead of running it.
 	DryRun bool
 	// Verbose writes each job's command line to stdout before its output,
@@ -70,6 +83,15 @@ type Config struct {
 	// jobs start; running ones finish); the Summary reports it as Halted,
 	// with that job's exit value as HaltExit, after a JobHalted notice.
 	Stop exchange.StopOn
+	// Pressure holds jobs back while the machine's load is high or its
+	// memory short (--load, --memfree): each run asks a pressure.Gate of
+	// its own before each start, and stops the youngest job when memory
+	// falls below half of MemFree (JobShed). Jobs run here only: hosts'
+	// load is not read.
+	Pressure pressure.Limits
+	// Nice, when Set, is the jobs' niceness from their start (--nice; with
+	// Hosts, that of the local ssh).
+	Nice channel.Niceness
 
 	// KeepOrder writes outputs in input order (a Map) rather than as jobs
 	// finish (a Queue).
@@ -98,6 +120,9 @@ type Config struct {
 	TmpDir string
 	// Progress is how progress is shown on the run's stderr.
 	Progress progress.Options
+	// Totals tells, at the end, what the jobs used in all (a
+	// ResourceTotals notice): --bar, --eta.
+	Totals bool
 
 	// Pipe, when set, feeds blocks of the input to the jobs' stdin.
 	Pipe *Pipe
@@ -111,6 +136,10 @@ type Config struct {
 	Shard Shard
 	// Make is the run's part in GNU make's jobserver.
 	Make Make
+	// Limits, when any is set, runs each job in a control group of its
+	// own with these limits (else, for memory, under RLIMIT_AS); a CPU
+	// limit without a cgroup is cgroup.ErrNoCgroup in the Summary.
+	Limits cgroup.Limits
 	// Guard runs a guard process (internal/guard) that kills every job's
 	// process group, grandchildren included, if parmap dies, even by
 	// SIGKILL. It re-executes this very program, which must run guard.Main

@@ -54,8 +54,11 @@ import (
 	"syscall"
 
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/cgroup"
+	"github.com/parmap/parmap/internal/devices"
 	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
+	"github.com/parmap/parmap/internal/pressure"
 	"github.com/parmap/parmap/internal/progress"
 	"github.com/parmap/parmap/internal/records"
 	"github.com/parmap/parmap/internal/results"
@@ -151,6 +154,8 @@ type run struct {
 	table   *resultsTable   // nil without --results FILE.csv, .tsv, .json
 	lost    lostJobs        // the jobs that lost output, for Summary.Lost
 	guard   *guard.Guard    // Config.Guard, when jobs run here; nil otherwise
+	limits  *cgroup.Tree    // Config.Limits; nil without
+	usage   usageTotals     // what the jobs used
 	closers []func()        // what open opened, closed in reverse by close
 
 	// Set by runJobs:
@@ -235,6 +240,9 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 	// Every slot taken from make goes back.
 	r.closers = append(r.closers, r.make.close)
 	r.env = baseEnv(cfg.Env, r.make.env)
+	if cfg.Devices != nil {
+		r.env = withoutVars(r.env, devices.Vars)
+	}
 	if cfg.Hosts != nil && !cfg.DryRun {
 		if r.remote, err = openRemote(ctx, cfg.Hosts, r.notify); err != nil {
 			return r, err
@@ -259,6 +267,9 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		}
 	}
 	r.openGuard()
+	if err := r.openLimits(); err != nil {
+		return r, err
+	}
 	if cfg.Results != "" && !cfg.DryRun && results.FormatOf(cfg.Results) != results.NoTable {
 		return r, r.openTable()
 	}
@@ -313,9 +324,13 @@ func (r *run) exchangeOptions() exchange.Options {
 		Stop:       cfg.Stop,
 		Halted:     r.halted,
 		Lowered:    r.lowered,
+		MaxJobs:    slotSets(cfg),
 	}
 	if r.make.client != nil {
 		opt.Tokens = r.make
+	}
+	if cfg.Pressure.Any() {
+		opt.Gate, opt.Shed = pressure.NewGate(cfg.Pressure), r.shed
 	}
 	if cfg.Slurm != nil {
 		opt.StopSignal = slurm.StopSignal

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/joblog"
 	"github.com/parmap/parmap/internal/records"
@@ -41,6 +42,10 @@ type job struct {
 	// logged is its job log line when the log is on standard output,
 	// written after its output.
 	logged *joblog.Entry
+	// group is the control group of its latest run (Config.Limits);
+	// oom tells that the OOM killer killed a process of it.
+	group *cgroup.Group
+	oom   bool
 }
 
 // runJobs runs a process per record (or block).
@@ -116,6 +121,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	}()
 	xs := x.Run(ctx, tasks, r.done)
 	r.bar.Finish()
+	r.sayTotals()
 	sum := Summary{Done: xs.Done, Failed: xs.Failed, Signal: xs.Signal, Stopped: xs.Stopped, Halted: xs.Halted, HaltExit: xs.HaltExit}
 	if xs.HostsDown {
 		sum.Err = ErrHostsDown
@@ -259,8 +265,8 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	if r.cfg.SlotVar != "" {
 		env = append(env, r.cfg.SlotVar+"="+strconv.Itoa(slot-1))
 	}
-	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded(),
-		Stdin: r.cfg.JobStdin}
+	spec := channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: r.slotDevices(env, slot), Feed: j.feed, ExtraFiles: r.make.files, Guard: r.guarded(),
+		Stdin: r.cfg.JobStdin, CPUs: r.slotCPUs(slot), Nice: r.cfg.Nice}
 	j.host = ":"
 	if r.remote != nil {
 		j.host = r.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, r.lookPath)
@@ -277,6 +283,10 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		// job's stderr.
 		j.filter = slurmStep(r.cfg.Slurm, &spec, r.lookPath)
 	}
+	// Last, so that no error after it leaves the group behind.
+	if err := j.place(&spec, slot); err != nil {
+		return channel.Spec{}, err
+	}
 	return spec, nil
 }
 
@@ -292,10 +302,18 @@ func (r *run) lowered(n int, err error) {
 	r.notify(Notice{Kind: JobsLowered, Jobs: n, Err: err})
 }
 
+// shed is told by the exchange that job t was stopped for want of memory.
+func (r *run) shed(t exchange.Task, _ int, res channel.Result) {
+	if j, ok := t.(*job); ok {
+		r.notify(Notice{Kind: JobShed, Seq: j.rec.Seq, Command: j.cmd.Line, Signal: res.Signal})
+	}
+}
+
 // Retry forgets the output of a failed run before the job runs again
 // (--retries): only the last run is printed. Output already passed on
 // (--line-buffer, -u) cannot be taken back.
 func (j *job) Retry() {
+	j.unplace()
 	j.closeLines()
 	if j.out.form == captured {
 		j.out.pair.Reset()

@@ -5,7 +5,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/reuse"
 )
 
@@ -52,6 +54,21 @@ const (
 	// failed; Running jobs were still running (Halt.When says whether
 	// they are stopped or finish).
 	JobHalted
+	// JobOutOfMemory: job Seq (Command) failed, and the OOM killer killed
+	// a process of its group, under Limits.
+	JobOutOfMemory
+	// LimitsPlaced: the jobs run under Limits, placed as Via says; told
+	// once, before the first job.
+	LimitsPlaced
+	// LimitsLeft: a group of the run could not be removed at its end (Err).
+	LimitsLeft
+	// ResourceTotals: what the run's jobs used in all (Usage; its MaxRSS
+	// the largest one job's, job Seq's), told at the end (Config.Totals).
+	ResourceTotals
+	// JobShed: job Seq (Command) was stopped (Signal) because less than
+	// half of Config.Pressure.MemFree was available; it failed, and runs
+	// again under Retries (GNU parallel's --memfree).
+	JobShed
 )
 
 // Notice is something that happened during a run that its user should be
@@ -73,6 +90,11 @@ type Notice struct {
 	Halt                exchange.Halt
 	Done, Failed, Total int64
 	Running             int
+	// Limits and Via: LimitsPlaced, JobOutOfMemory.
+	Limits cgroup.Limits
+	Via    cgroup.Kind
+	// Usage: ResourceTotals.
+	Usage channel.Usage
 }
 
 // ErrNoHosts is a run none of whose hosts could be reached.

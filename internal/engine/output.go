@@ -106,6 +106,7 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		j.filter = nil
 	}
 	notStarted := res.Err == exchange.ErrNotStarted
+	j.oom = j.unplace()
 	// The job log first, before any of the job's output is passed on: a
 	// job parmap dies after reaping but before logging runs again on
 	// --resume, so this gap is kept as short as it can be.
@@ -132,7 +133,10 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		r.notify(Notice{Kind: JobError, Seq: j.rec.Seq, Command: j.cmd.Line, Err: res.Err})
 	case res.TimedOut:
 		r.notify(Notice{Kind: JobTimedOut, Seq: j.rec.Seq, Command: j.cmd.Line, Timeout: cfg.Timeout, Signal: res.Signal})
+	case j.oom && res.Failed(cfg.Success):
+		r.notify(Notice{Kind: JobOutOfMemory, Seq: j.rec.Seq, Command: j.cmd.Line, Limits: cfg.Limits, Via: r.limits.Kind()})
 	}
+	r.usage.add(j.rec.Seq, res.Usage)
 	if cfg.DryRun {
 		if res.Err == nil {
 			j.out.form = dryRun
@@ -220,7 +224,8 @@ func (r *run) collect(j *job, slot int, lingering bool) {
 func (r *run) record(j *job, res channel.Result) bool {
 	pair := j.out.pair
 	rj := results.Job{Seq: j.rec.Seq, Input: j.rec.Values, Command: j.cmd.Line,
-		Exit: res.Exit, Signal: int(res.Signal), Start: res.Start, Runtime: res.Runtime}
+		Exit: res.Exit, Signal: int(res.Signal), Start: res.Start, Runtime: res.Runtime,
+		Resources: resources(res.Usage, j.oom)}
 	fail := func(err error) {
 		r.notify(Notice{Kind: JobResultsFailed, Seq: j.rec.Seq, Err: err})
 	}

@@ -201,7 +201,8 @@ func (r *run) workerSpec(slot int) (channel.Spec, error) {
 	}
 	slotNo := strconv.Itoa(slot)
 	env := append(r.env[:len(r.env):len(r.env)], "PARMAP_SLOT="+slotNo, "PARALLEL_JOBSLOT="+slotNo)
-	return channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: env, ExtraFiles: r.make.files, Guard: r.guarded()}, nil
+	return channel.Spec{Path: r.lookPath(cmd.Argv[0]), Argv: cmd.Argv, Env: r.slotDevices(env, slot), ExtraFiles: r.make.files, Guard: r.guarded(),
+		CPUs: r.slotCPUs(slot), Nice: r.cfg.Nice}, nil
 }
 
 // deliver takes one record's answer (or failure) from the workers: it logs

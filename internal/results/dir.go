@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ import (
 	"time"
 )
 
-// Dir is a results directory (--results DIR). Each job gets DIR/<seq>/ with four
+// Dir is a results directory (--results DIR). Each job gets DIR/<seq>/ with five
 // files:
 //
 //	stdout   the job's stdout, byte for byte
@@ -24,6 +25,8 @@ import (
 //	input    the record's values, each followed by a newline, e.g. "a\n" or "a\nb\n"
 //	         (the format of an input file with one value a line, as GNU parallel's
 //	         -a reads it; a value that itself holds a newline is ambiguous there too)
+//	resources  what the job used, one JSON object (ResourcesJSON): cpu_user,
+//	         cpu_sys, max_rss, oom
 //
 // Only the job number names a path: the record is content of "input", never part
 // of a file name, so no record can write outside DIR. All access goes through an
@@ -65,7 +68,7 @@ type DirError struct {
 	Path    string // the directory as given to OpenDir
 	Problem DirProblem
 	Seq     int64  // BadSeq, WriteFailed: the job number
-	File    string // WriteFailed: "stdout", "stderr", "exitval" or "input"; "" for the job's directory
+	File    string // WriteFailed: "stdout", "stderr", "exitval", "input" or "resources"; "" for the job's directory
 	Err     error  // the cause, without the path; nil for NameEmpty, NotDir and BadSeq
 }
 
@@ -130,7 +133,7 @@ func OpenDir(dir string) (*Dir, error) {
 // Path returns the directory as given to OpenDir.
 func (d *Dir) Path() string { return d.path }
 
-// Write writes job j's four files under DIR/<seq>/, replacing whatever an earlier
+// Write writes job j's five files under DIR/<seq>/, replacing whatever an earlier
 // run left there. Each file is written under a temporary name in DIR,
 // ".parmap-tmp-<pid>-<host>-<random>", and then renamed over the final name,
 // so a crash leaves either the old file or the new one under the final name,
@@ -165,6 +168,7 @@ func (d *Dir) Write(j Job) error {
 		{"stderr", j.Stderr},
 		{"exitval", strings.NewReader(strconv.Itoa(j.Exit) + "\n")},
 		{"input", strings.NewReader(inputText(j.Input))},
+		{"resources", bytes.NewReader(ResourcesJSON(j.Resources))},
 	}
 	for _, f := range files {
 		if err := d.replace(root, path.Join(seq, f.name), f.r); err != nil {

@@ -56,20 +56,24 @@ func TestDirLayout(t *testing.T) {
 	if err := d.Write(job(12, "", "", 3, "a", "b c")); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Write(Job{Seq: 2}); err != nil { // nil readers, no input
+	if err := d.Write(Job{Seq: 2, Resources: Resources{CPUUser: 1500 * time.Millisecond, CPUSys: 20 * time.Millisecond, MaxRSS: 1 << 20, OOM: true}}); err != nil { // nil readers, no input
 		t.Fatal(err)
 	}
 	want := map[string]string{
 		"./": "",
-		"1/": "", "1/stdout": "hello\n", "1/stderr": "warn\n", "1/exitval": "0\n", "1/input": "x\n",
-		"12/": "", "12/stdout": "", "12/stderr": "", "12/exitval": "3\n", "12/input": "a\nb c\n",
+		"1/": "", "1/stdout": "hello\n", "1/stderr": "warn\n", "1/exitval": "0\n", "1/input": "x\n", "1/resources": noUse,
+		"12/": "", "12/stdout": "", "12/stderr": "", "12/exitval": "3\n", "12/input": "a\nb c\n", "12/resources": noUse,
 		"2/": "", "2/stdout": "", "2/stderr": "", "2/exitval": "0\n", "2/input": "",
+		"2/resources": `{"cpu_user":1.5,"cpu_sys":0.02,"max_rss":1048576,"oom":true}` + "\n",
 	}
 	got := readTree(t, root)
 	if !mapsEqual(got, want) {
 		t.Errorf("tree:\n got %q\nwant %q", got, want)
 	}
 }
+
+// noUse is the resources file of a job that used nothing.
+const noUse = `{"cpu_user":0,"cpu_sys":0,"max_rss":0,"oom":false}` + "\n"
 
 func mapsEqual(a, b map[string]string) bool {
 	if len(a) != len(b) {
@@ -97,7 +101,7 @@ func TestDirRerunOverwrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"./": "", "5/": "", "5/stdout": "new\n", "5/stderr": "", "5/exitval": "0\n", "5/input": "n\n",
+		"./": "", "5/": "", "5/stdout": "new\n", "5/stderr": "", "5/exitval": "0\n", "5/input": "n\n", "5/resources": noUse,
 	}
 	if got := readTree(t, root); !mapsEqual(got, want) {
 		t.Errorf("tree after rerun:\n got %q\nwant %q", got, want)
@@ -162,12 +166,12 @@ func TestDirRecordsNeverNamePaths(t *testing.T) {
 		}
 		rel := strings.TrimPrefix(p, filepath.Join("deep", "out")+"/")
 		seq, file, _ := strings.Cut(strings.TrimSuffix(rel, "/"), "/")
-		if strings.ContainsAny(seq, "./") || !slices.Contains([]string{"", "stdout", "stderr", "exitval", "input"}, file) {
+		if strings.ContainsAny(seq, "./") || !slices.Contains([]string{"", "stdout", "stderr", "exitval", "input", "resources"}, file) {
 			t.Errorf("unexpected path in DIR: %s", p)
 		}
 	}
-	if len(added) != len(evil)*5 {
-		t.Errorf("added %d paths, want %d: %q", len(added), len(evil)*5, added)
+	if len(added) != len(evil)*6 {
+		t.Errorf("added %d paths, want %d: %q", len(added), len(evil)*6, added)
 	}
 	for i, rec := range evil {
 		b, err := os.ReadFile(filepath.Join(root, strconv.Itoa(i+1), "input"))
@@ -218,7 +222,7 @@ func TestDirReadErrorKeepsOldFile(t *testing.T) {
 	if want := "results directory " + strconv.Quote(root) + ": job 1: stdout: broken reader"; err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
-	want := map[string]string{"./": "", "1/": "", "1/stdout": "old", "1/stderr": "", "1/exitval": "0\n", "1/input": "r\n"}
+	want := map[string]string{"./": "", "1/": "", "1/stdout": "old", "1/stderr": "", "1/exitval": "0\n", "1/input": "r\n", "1/resources": noUse}
 	if got := readTree(t, root); !mapsEqual(got, want) {
 		t.Errorf("tree:\n got %q\nwant %q", got, want)
 	}

@@ -22,10 +22,11 @@ type jsonJob struct {
 	Signal        int     `json:"signal"`
 	Start         string  `json:"start"`
 	Runtime       float64 `json:"runtime"`
-	Stdout        *string `json:"stdout,omitempty"`
-	StdoutBase64  *string `json:"stdout_base64,omitempty"`
-	Stderr        *string `json:"stderr,omitempty"`
-	StderrBase64  *string `json:"stderr_base64,omitempty"`
+	resourcesJSON
+	Stdout       *string `json:"stdout,omitempty"`
+	StdoutBase64 *string `json:"stdout_base64,omitempty"`
+	Stderr       *string `json:"stderr,omitempty"`
+	StderrBase64 *string `json:"stderr_base64,omitempty"`
 }
 
 // JSON returns job j as one JSON object followed by a newline, its fields in this
@@ -33,12 +34,15 @@ type jsonJob struct {
 //
 //	{"seq":1,"input":"x","command":"echo x","exit":0,"signal":0,
 //	 "start":"2025-01-02T03:04:05.123456789+01:00","runtime":0.012,
+//	 "cpu_user":0.001,"cpu_sys":0.002,"max_rss":1523712,"oom":false,
 //	 "stdout":"x\n","stderr":""}
 //
 // "input" is a string for one value and an array of strings otherwise (several
 // sources or fields; [] for none). "start" is RFC 3339 with nanoseconds
 // (time.RFC3339Nano, in Start's own zone); "runtime" is in seconds; "signal" is 0
-// when none.
+// when none. "cpu_user" and "cpu_sys" are the job's CPU time in seconds,
+// "max_rss" its peak resident set size in bytes, "oom" whether the OOM
+// killer killed a process of its cgroup (Resources).
 //
 // JSON strings hold Unicode text, so a value that is not valid UTF-8 would be
 // altered by encoding. Instead such a field is replaced, in the same place, by its
@@ -65,6 +69,7 @@ func JSON(j Job) ([]byte, error) {
 		Start:   j.Start.Format(time.RFC3339Nano),
 		Runtime: j.Runtime.Seconds(),
 	}
+	v.resourcesJSON = j.Resources.json()
 	v.Input, v.InputBase64 = inputField(j.Input)
 	v.Command, v.CommandBase64 = textField([]byte(j.Command))
 	v.Stdout, v.StdoutBase64 = textField(stdout)

@@ -54,9 +54,11 @@ func TestJSONExact(t *testing.T) {
 		Seq: 3, Input: []string{"x"}, Command: `echo "x" <&>`, Exit: 1, Signal: 0,
 		Start: start, Runtime: 1234 * time.Millisecond,
 		Stdout: strings.NewReader("x\n"), Stderr: strings.NewReader("tab\there\x01\x1b[0m"),
+		Resources: Resources{CPUUser: 250 * time.Millisecond, CPUSys: 1500 * time.Microsecond, MaxRSS: 209715200, OOM: true},
 	}
 	want := `{"seq":3,"input":"x","command":"echo \"x\" <&>","exit":1,"signal":0,` +
 		`"start":"2025-01-02T03:04:05.123456789+01:00","runtime":1.234,` +
+		`"cpu_user":0.25,"cpu_sys":0.0015,"max_rss":209715200,"oom":true,` +
 		`"stdout":"x\n","stderr":"tab\there\u0001\u001b[0m"}` + "\n"
 	if got := string(mustJSON(t, j)); got != want {
 		t.Errorf("JSON:\n got %s\nwant %s", got, want)
@@ -75,31 +77,31 @@ func TestJSONFieldsAndShapes(t *testing.T) {
 		{
 			name:  "one value is a string",
 			job:   Job{Seq: 1, Input: []string{"a b"}, Stdout: strings.NewReader("out")},
-			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "stdout", "stderr"},
+			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "cpu_user", "cpu_sys", "max_rss", "oom", "stdout", "stderr"},
 			input: "a b", stdout: "out", stdoutKey: "stdout",
 		},
 		{
 			name:  "several values are an array",
 			job:   Job{Seq: 2, Input: []string{"a", "b"}},
-			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "stdout", "stderr"},
+			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "cpu_user", "cpu_sys", "max_rss", "oom", "stdout", "stderr"},
 			input: []any{"a", "b"}, stdout: "", stdoutKey: "stdout",
 		},
 		{
 			name:  "no values are an empty array",
 			job:   Job{Seq: 3},
-			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "stdout", "stderr"},
+			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "cpu_user", "cpu_sys", "max_rss", "oom", "stdout", "stderr"},
 			input: []any{}, stdout: "", stdoutKey: "stdout",
 		},
 		{
 			name:  "invalid UTF-8 output goes to base64",
 			job:   Job{Seq: 4, Input: []string{"é"}, Stdout: strings.NewReader("\xff\xfe"), Stderr: strings.NewReader("\xc3")},
-			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "stdout_base64", "stderr_base64"},
+			keys:  []string{"seq", "input", "command", "exit", "signal", "start", "runtime", "cpu_user", "cpu_sys", "max_rss", "oom", "stdout_base64", "stderr_base64"},
 			input: "é", stdout: "//4=", stdoutKey: "stdout_base64",
 		},
 		{
 			name:  "invalid UTF-8 input and command go to base64",
 			job:   Job{Seq: 5, Input: []string{"ok", "\x80"}, Command: "echo \x80", Stdout: strings.NewReader("\x00\n")},
-			keys:  []string{"seq", "input_base64", "command_base64", "exit", "signal", "start", "runtime", "stdout", "stderr"},
+			keys:  []string{"seq", "input_base64", "command_base64", "exit", "signal", "start", "runtime", "cpu_user", "cpu_sys", "max_rss", "oom", "stdout", "stderr"},
 			input: []any{"b2s=", "gA=="}, stdout: "\x00\n", stdoutKey: "stdout",
 		},
 	} {

@@ -111,6 +111,12 @@ func (w *word) ctxCost(a string) int {
 		switch w.toks[i].src {
 		case srcSeq, srcSlot:
 			cost += 20
+		case srcDevices: // {gpu}: as long as the longest slot's devices
+			longest := 0
+			for _, d := range w.toks[i].devs {
+				longest = max(longest, len(d))
+			}
+			cost += longest
 		default:
 			cost += len(a)
 		}

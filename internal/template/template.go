@@ -57,6 +57,10 @@ type Options struct {
 	// NoAppend never appends the record's Args to an argv that has no
 	// replacement string: it runs as written (xargs -I).
 	NoAppend bool
+	// Devices, when set, makes {gpu} a replacement string: the devices of
+	// the job's slot, Devices[slot-1] (ids joined by commas; --gpus).
+	// Without it {gpu} is a {name} like any other.
+	Devices []string
 	// Line words an expanded argv as Command.Line (for -t, --dry-run and
 	// the job log); nil means QuoteLine.
 	Line func(argv []string) string
@@ -125,7 +129,7 @@ func CheckReplace(s string) error {
 type Alias struct{ Text, For string }
 
 func newMatcher(opt Options) matcher {
-	m := matcher{replace: opt.Replace, plus: opt.Plus, jobs: opt.Jobs}
+	m := matcher{replace: opt.Replace, plus: opt.Plus, jobs: opt.Jobs, devices: opt.Devices}
 	for _, a := range opt.Aliases {
 		if a.Text != "" && a.Text != a.For {
 			m.aliases = append(m.aliases, a)

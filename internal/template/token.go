@@ -22,6 +22,7 @@ const (
 	srcNone                  // --plus {hgrp}, {agrp}: the host groups, which parmap has none of
 	srcHost                  // --plus {host}, {sshlogin}: ":", this machine
 	srcInvalid               // a --plus string that cannot be used; arg says why
+	srcDevices               // {gpu}: the devices of the job's slot (Options.Devices)
 )
 
 // op is what a replacement string does to the value it picks.
@@ -42,11 +43,12 @@ const (
 type token struct {
 	src   source
 	op    op
-	field int    // srcValue: index into Values, from its end when negative ({-1})
-	name  string // srcName: the text between the braces
-	arg   string // opTrim: the suffix; srcName with an op: the name without the op's suffix
-	raw   string // the replacement string as written, e.g. "{1/.}"
-	edit  *edit  // opEdit
+	field int      // srcValue: index into Values, from its end when negative ({-1})
+	name  string   // srcName: the text between the braces
+	arg   string   // opTrim: the suffix; srcName with an op: the name without the op's suffix
+	raw   string   // the replacement string as written, e.g. "{1/.}"
+	edit  *edit    // opEdit
+	devs  []string // srcDevices: each slot's devices
 }
 
 // matcher finds replacement strings in template text.
@@ -59,6 +61,8 @@ type matcher struct {
 	only    bool // recognize replace only
 	plus    bool // --plus: GNU's extra replacement strings
 	jobs    int  // --plus: -j, the width of {0%}
+	// devices are each slot's devices, for {gpu}; nil when there are none.
+	devices []string
 }
 
 // at reports the replacement string that starts at s[i:], if one does.
@@ -118,6 +122,11 @@ func (m matcher) classify(raw string) (token, bool) {
 	case "%":
 		t.src = srcSlot
 		return t, true
+	case "gpu":
+		if m.devices != nil {
+			t.src, t.devs = srcDevices, m.devices
+			return t, true
+		}
 	}
 	if suffix, ok := strings.CutPrefix(in, "^"); ok {
 		t.op, t.arg = opTrim, suffix
@@ -198,6 +207,11 @@ func (t *token) value(rec *records.Record, slot int) (v string, ok bool) {
 		return "", true
 	case srcHost:
 		return ":", true
+	case srcDevices:
+		if slot >= 1 && slot <= len(t.devs) {
+			return t.devs[slot-1], true
+		}
+		return "", true
 	case srcValue:
 		i := t.field
 		if i < 0 {
