@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/guard"
 )
 
@@ -37,6 +38,9 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 func Main() int {
 	if guard.Invoked() {
 		return guard.Main()
+	}
+	if exit, shim := cgroup.RunShim(); shim { // a job under --mem-limit's RLIMIT_AS
+		return exit
 	}
 	return run(os.Args, os.Stdin, os.Stdout, os.Stderr)
 }

@@ -22,18 +22,19 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"parmap":   func() { os.Exit(cmd.Main()) },
-		"parallel": func() { os.Exit(cmd.Main()) }, // the GNU parallel personality
-		"xargs":    func() { os.Exit(cmd.Main()) }, // parmap under the name xargs
-		"sleeper":  sleeper,
-		"spawner":  spawner,
-		"catcher":  catcher,
-		"emit":     emit,
-		"slowcat":  slowcat,
-		"waitfor":  waitfor,
-		"watchdog": watchdog,
-		"worker":   worker,
-		"alloc":    alloc,
+		"parmap":             func() { os.Exit(cmd.Main()) },
+		"parallel":           func() { os.Exit(cmd.Main()) }, // the GNU parallel personality
+		"parmap-rlimit-shim": func() { os.Exit(cmd.Main()) }, // a job under --mem-limit's RLIMIT_AS
+		"xargs":              func() { os.Exit(cmd.Main()) }, // parmap under the name xargs
+		"sleeper":            sleeper,
+		"spawner":            spawner,
+		"catcher":            catcher,
+		"emit":               emit,
+		"slowcat":            slowcat,
+		"waitfor":            waitfor,
+		"watchdog":           watchdog,
+		"worker":             worker,
+		"alloc":              alloc,
 	})
 }
 

@@ -18,6 +18,9 @@ import (
 // The test binary doubles as a job: with CGROUP_TEST_CHILD set, TestMain
 // runs the named behaviour instead of the tests.
 func TestMain(m *testing.M) {
+	if exit, shim := RunShim(); shim {
+		os.Exit(exit)
+	}
 	switch os.Getenv("CGROUP_TEST_CHILD") {
 	case "":
 		os.Exit(m.Run())
@@ -118,32 +121,36 @@ func childTo(mode string, out *os.File) func(int, bool) (*os.Process, error) {
 	}
 }
 
+// Under RLIMIT_AS a job starts through the shim, which sets the limit on
+// itself and then execs the program: the program has the limit from its
+// first instruction, its argv and environment are its own.
 func TestRlimitIsSetOnTheJob(t *testing.T) {
 	tr := &Tree{kind: Rlimit, limits: Limits{Memory: 3 << 30}, slots: map[int]*Group{}}
-	g, err := tr.Slot(1)
+	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc, err := g.Fork(child("sleep"))
+	path, argv, env, err := tr.Shim(sh, []string{"mysh", "-c", `echo "$0 $SHIMTEST $PARMAP_RLIMIT_EXEC"; grep "^Max address space" /proc/self/limits`}, append(os.Environ(), "SHIMTEST=kept"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer proc.Wait()
-	defer proc.Kill()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", proc.Pid))
+	if path != "/proc/self/exe" || argv[0] != ShimName {
+		t.Errorf("Shim: %s %q", path, argv)
+	}
+	c := &exec.Cmd{Path: path, Args: argv, Env: env}
+	out, err := c.CombinedOutput()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v: %s", err, out)
 	}
 	want := strconv.Itoa(3 << 30)
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "Max address space") {
-			if f := strings.Fields(line); len(f) < 5 || f[3] != want || f[4] != want {
-				t.Errorf("%q, want %s soft and hard", line, want)
-			}
-			return
-		}
+	if !regexp.MustCompile(`^mysh kept \nMax address space +` + want + ` +` + want + ` +bytes`).Match(out) {
+		t.Errorf("the job said %q; want its argv[0], its environment without the shim's marks, and %s soft and hard", out, want)
 	}
-	t.Errorf("no address space limit in %s", b)
+	// Without a memory limit, or with a cgroup, nothing changes.
+	none := &Tree{kind: V1, limits: Limits{Memory: 1 << 30}}
+	if p, a, e, _ := none.Shim(sh, []string{"sh"}, nil); p != sh || len(a) != 1 || e != nil {
+		t.Errorf("Shim of a v1 tree: %s %q %q", p, a, e)
+	}
 }
 
 // runIn starts mode in g, waits for it and returns its output and status.

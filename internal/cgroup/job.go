@@ -145,17 +145,11 @@ func (g *Group) startForker() error {
 
 // Fork runs start, which starts a job, so that the job is born in the
 // group: on the group's own thread (v1), or with the group's directory to
-// clone it into (v2, CLONE_INTO_CGROUP). Under RLIMIT_AS it sets the
-// limit on the job once started.
-//
-// The RLIMIT_AS window: the job has already exec'd its program when start
-// returns (Go forks with vfork and waits for the exec), so the limit is
-// set a few microseconds into the program's start-up. A mapping made in
-// that window is not refused, but it counts: every later one is checked
-// against the whole address space, so a job over its limit fails its next
-// allocation. Setting the limit on parmap itself around the fork would not
-// do: limits are a process's, so parmap's own allocations in its other
-// threads would fail meanwhile.
+// clone it into (v2, CLONE_INTO_CGROUP). Under RLIMIT_AS it starts the
+// job as it is: the job's spec goes through Tree.Shim, which sets the
+// limit inside the job before its program runs. (Setting the limit on
+// parmap itself around the fork would not do: limits are a process's, so
+// parmap's own allocations in its other threads would fail meanwhile.)
 func (g *Group) Fork(start func(cgroupFD int, ownThread bool) (*os.Process, error)) (*os.Process, error) {
 	switch g.t.kind {
 	case V2:
@@ -173,17 +167,8 @@ func (g *Group) Fork(start func(cgroupFD int, ownThread bool) (*os.Process, erro
 		<-done
 		return proc, err
 	}
-	proc, err := start(-1, false)
-	if err != nil || g.t.limits.Memory <= 0 {
-		return proc, err
-	}
-	lim := unix.Rlimit{Cur: uint64(g.t.limits.Memory), Max: uint64(g.t.limits.Memory)}
-	if err := unix.Prlimit(proc.Pid, unix.RLIMIT_AS, &lim, nil); err != nil && err != unix.ESRCH {
-		syscall.Kill(-proc.Pid, syscall.SIGKILL)
-		proc.Wait()
-		return nil, err
-	}
-	return proc, nil
+	// RLIMIT_AS: the job is started through the shim (Tree.Shim).
+	return start(-1, false)
 }
 
 // Ended is told that the slot's job has been reaped. When a process of

@@ -45,6 +45,9 @@ func (j *job) place(spec *channel.Spec, slot int) error {
 		return &LimitError{Err: err}
 	}
 	j.group, spec.Place = g, g
+	if spec.Path, spec.Argv, spec.Env, err = j.r.limits.Shim(spec.Path, spec.Argv, spec.Env); err != nil {
+		return &LimitError{Err: err}
+	}
 	return nil
 }
 
