@@ -19,9 +19,6 @@ import (
 	"github.com/parmap/parmap/internal/guard"
 )
 
-// Version is parmap's version, set at build time with -ldflags "-X".
-var Version = "0.1.0"
-
 // usageError is a mistake on the command line.
 type usageError struct{ msg string }
 
@@ -147,7 +144,7 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
 			if c.Bool("version") {
-				_, err := fmt.Fprintf(stdout, "parmap version %s\n", Version)
+				_, err := fmt.Fprintln(stdout, versionLine())
 				return err
 			}
 			if shell := c.String("completion"); shell != "" {
