@@ -159,6 +159,7 @@ type run struct {
 	closers []func()        // what open opened, closed in reverse by close
 
 	// Set by runJobs:
+	x        *exchange.Exchange // not with Reuse
 	budget   *pmap.Budget
 	captures *pmap.CapturePool // Group mode; nil otherwise
 	order    pmap.Orderer[*job]
@@ -180,13 +181,14 @@ func Run(ctx context.Context, cfg *Config, st Streams) Summary {
 	defer r.close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	r.bar = progress.New(st.Stderr, cfg.Progress)
 	// A failed write to stdout stops the run: its output has nowhere to go.
-	r.out = pmap.NewOutput(st.Stdout, st.Stderr, func(error) { cancel() })
+	stdout, stderr := r.aboveBar()
+	r.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
 	if cfg.Joblog == joblog.Stdout && !cfg.DryRun {
 		// Between the jobs' outputs; a failed write is the output's error.
 		r.log, _ = joblog.NewStream("standard output", r.out.Stdout)
 	}
-	r.bar = progress.New(st.Stderr, cfg.Progress)
 	var sum Summary
 	if cfg.Reuse != nil {
 		sum = r.runReuse(ctx)

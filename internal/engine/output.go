@@ -145,7 +145,7 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		r.order.Put(j.rec.Seq, j)
 		return
 	}
-	defer r.bar.Done(res.Failed(cfg.Success))
+	defer r.finished(res)
 	if res.Err != nil && j.out.form != captured {
 		j.out.form = skipped // its command could not be made
 	}
