@@ -96,7 +96,7 @@ func New(w io.Writer, opt Options) *Progress {
 	switch {
 	case p.mode == Terminal:
 		p.interval = redraw
-		p.term = newTerminal(w, opt.Width)
+		p.term = newTerminal(w, opt.Width, p.snapshot)
 	case p.mode == GNU:
 		p.interval, p.jobs, p.eta = time.Second, opt.Jobs, opt.ETA
 		fmt.Fprintf(w, "\nComputers / CPU cores / Max jobs to run\n1:local / %d / %d\n\n"+

@@ -23,8 +23,9 @@ const clearLine = "\r\x1b[K"
 // while anything else is written, so the two never mix.
 type terminal struct {
 	mu    sync.Mutex
-	w     io.Writer // the terminal the bar is drawn on
-	width int       // the bar's width; 0: automatic
+	w     io.Writer     // the terminal the bar is drawn on
+	width int           // the bar's width; 0: automatic
+	now   func() status // the counts now, for a bar drawn again after output
 	// line is the bar as last drawn, "" before the first drawing.
 	line string
 	// shown: the bar is on the cursor's line, to be cleared before other
@@ -38,8 +39,8 @@ type terminal struct {
 	final bool
 }
 
-func newTerminal(w io.Writer, width int) *terminal {
-	return &terminal{w: w, width: width}
+func newTerminal(w io.Writer, width int, now func() status) *terminal {
+	return &terminal{w: w, width: width, now: now}
 }
 
 // show draws s as the bar. Nothing is drawn before there is something to
@@ -90,6 +91,7 @@ func (t *terminal) write(w io.Writer, b []byte) (int, error) {
 		t.midLine = b[n-1] != '\n'
 	}
 	if !t.midLine && !t.final && t.line != "" {
+		t.line = barLine(t.now(), false, t.width, columns(t.w))
 		io.WriteString(t.w, t.line)
 		t.shown = true
 	}
