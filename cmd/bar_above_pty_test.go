@@ -147,31 +147,37 @@ func staleBars(term string) int {
 }
 
 // Jobs' stderr, on the bar's terminal, is printed above the bar: no bar is
-// left behind in the scrollback, every line is whole, the bar is last.
+// left behind in the scrollback, every line is whole, the bar is last. So
+// in every output mode: grouped, --line-buffer, and -u (whose jobs then
+// write through a pipe rather than straight to the terminal).
 func TestBarStderrAbove(t *testing.T) {
-	args := append([]string{"--bar", "-j4", "sh", "-c", "sleep 0.02; echo err $1 >&2", "sh", ":::"}, numbers(50)...)
-	term, stdout, status := runOnPTY(t, args...)
-	if status != 0 || stdout != "" {
-		t.Fatalf("exit status %d, stdout %q", status, stdout)
-	}
-	lines := screen(term)
-	var bars, errs int
-	for _, l := range lines {
-		switch {
-		case barText.MatchString(l):
-			bars++
-		case regexp.MustCompile(`^err \d+$`).MatchString(l):
-			errs++
-		}
-	}
-	if bars != 1 || errs != 50 || !strings.Contains(lines[len(lines)-3], "(50/50,") {
-		t.Errorf("%d bars and %d whole err lines on the screen, want 1 (the final, last but the totals line) and 50:\n%s", bars, errs, strings.Join(lines, "\n"))
-	}
-	if n := staleBars(term); n != 0 {
-		t.Errorf("%d bars followed by other text without being cleared: %q", n, term)
-	}
-	if strings.Count(term, "\x1b[K") < 3 {
-		t.Errorf("the bar was not drawn during the run (%q): the test proves nothing", term)
+	for _, mode := range []string{"--group", "--line-buffer", "-u"} {
+		t.Run(mode, func(t *testing.T) {
+			args := append([]string{"--bar", mode, "-j4", "sh", "-c", "sleep 0.02; echo err $1 >&2", "sh", ":::"}, numbers(50)...)
+			term, stdout, status := runOnPTY(t, args...)
+			if status != 0 || stdout != "" {
+				t.Fatalf("exit status %d, stdout %q", status, stdout)
+			}
+			lines := screen(term)
+			var bars, errs int
+			for _, l := range lines {
+				switch {
+				case barText.MatchString(l):
+					bars++
+				case regexp.MustCompile(`^err \d+$`).MatchString(l):
+					errs++
+				}
+			}
+			if bars != 1 || errs != 50 || !strings.Contains(lines[len(lines)-3], "(50/50,") {
+				t.Errorf("%d bars and %d whole err lines on the screen, want 1 (the final, last but the totals line) and 50:\n%s", bars, errs, strings.Join(lines, "\n"))
+			}
+			if n := staleBars(term); n != 0 {
+				t.Errorf("%d bars followed by other text without being cleared: %q", n, term)
+			}
+			if strings.Count(term, "\x1b[K") < 3 {
+				t.Errorf("the bar was not drawn during the run (%q): the test proves nothing", term)
+			}
+		})
 	}
 }
 

@@ -11,16 +11,22 @@ import (
 // aboveBar returns the writers the run's output goes to: its Stdout and
 // Stderr, or, for those on the progress bar's terminal, writers that print
 // above the bar (progress.Progress.Above) instead of through it. The bar is
-// on Stderr; Stdout goes above it too when it is the same terminal.
+// on Stderr; Stdout goes above it too when it is the same terminal. Those
+// writers are kept in r.live for the jobs of -u, which would otherwise
+// write straight through the bar.
 func (r *run) aboveBar() (stdout, stderr io.Writer) {
 	stdout, stderr = r.st.Stdout, r.st.Stderr
 	if r.bar == nil || r.st.Stderr == nil {
 		return stdout, stderr
 	}
-	if r.st.Stdout != nil && sameTerminal(r.st.Stdout, r.st.Stderr) {
-		stdout = r.bar.Above(stdout)
+	if a := r.bar.Above(stderr); a != io.Writer(r.st.Stderr) {
+		stderr, r.live[1] = a, a
+		if r.st.Stdout != nil && sameTerminal(r.st.Stdout, r.st.Stderr) {
+			stdout = r.bar.Above(stdout)
+			r.live[0] = stdout
+		}
 	}
-	return stdout, r.bar.Above(stderr)
+	return stdout, stderr
 }
 
 // sameTerminal reports whether a and b are the same terminal device.

@@ -159,7 +159,10 @@ type run struct {
 	closers []func()        // what open opened, closed in reverse by close
 
 	// Set by runJobs:
-	x        *exchange.Exchange // not with Reuse
+	x *exchange.Exchange // not with Reuse
+	// live are the writers -u's jobs get instead of Stdout and Stderr,
+	// nil for none: those on the progress bar's terminal (aboveBar).
+	live     [2]io.Writer
 	budget   *pmap.Budget
 	captures *pmap.CapturePool // Group mode; nil otherwise
 	order    pmap.Orderer[*job]

@@ -74,6 +74,13 @@ func (j *job) wireOutput(spec *channel.Spec, slot int) error {
 	case pmap.Ungroup:
 		j.out = output{form: live}
 		spec.Stdout, spec.Stderr = r.st.Stdout, r.st.Stderr
+		// On the bar's terminal, through a pipe to print above the bar.
+		if w := r.live[0]; w != nil {
+			spec.Stdout = w
+		}
+		if w := r.live[1]; w != nil {
+			spec.Stderr = w
+		}
 	}
 	return nil
 }
