@@ -14,7 +14,7 @@
 //	run.done (job log, --results, the job's output form) ──▶ pmap Map (-k) | Queue
 //	                                      │
 //	                                      ▼
-//	run.emit ──▶ pmap.Output ──▶ stdout, stderr
+//	run.emit ──▶ pmap.Output ──▶ stdout, stderr (above the progress bar, on its terminal)
 //
 // With Reuse, reuse.Pool's workers stand in for the per-record channels
 // (runReuse); with Pipe, blocks of the input stand in for the records.
@@ -158,11 +158,12 @@ type run struct {
 	usage   usageTotals     // what the jobs used
 	closers []func()        // what open opened, closed in reverse by close
 
-	// Set by runJobs:
-	x *exchange.Exchange // not with Reuse
 	// live are the writers -u's jobs get instead of Stdout and Stderr,
 	// nil for none: those on the progress bar's terminal (aboveBar).
-	live     [2]io.Writer
+	live [2]io.Writer
+
+	// Set by runJobs:
+	x        *exchange.Exchange // nil with Reuse
 	budget   *pmap.Budget
 	captures *pmap.CapturePool // Group mode; nil otherwise
 	order    pmap.Orderer[*job]
