@@ -35,6 +35,9 @@ func execute(inv *invocation, stdin, stdout, stderr *os.File) int {
 	// instead of an abrupt death, so jobs can be stopped first.
 	pipes := make(chan os.Signal, 1)
 	signal.Notify(pipes, syscall.SIGPIPE)
+	if readsTerminal(cfg, stdin, stderr) {
+		sayReadingTerminal(inv.prog, stderr)
+	}
 	sum := engine.Run(context.Background(), cfg, engine.Streams{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, Signals: sigs,
 		Word: func(n engine.Notice) string { return renamed(inv.prog, wordNotice(n)) },

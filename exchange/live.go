@@ -155,3 +155,12 @@ func (s *stopper) now(sum *Summary) {
 	sum.Stopped = true
 	s.begin(syscall.SIGTERM)
 }
+
+// StoppingJobs reports whether the run has begun stopping its running jobs
+// (SIGINT, SIGTERM, Stop(true), a halt now): a job that ends failing from
+// now on was most likely stopped by it.
+func (x *Exchange) StoppingJobs() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.stopping != 0
+}

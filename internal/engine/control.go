@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/parmap/parmap/exchange"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // Control steers a run while it goes on, from other goroutines (a detached
@@ -363,6 +364,18 @@ func (c *Control) finished(failed bool) {
 func (r *run) readOne() {
 	r.bar.Add(1)
 	r.st.Control.read()
+}
+
+// countRecords has the progress bar count rd's records before they are
+// read, when their sources can be read twice (files, ::: values), so that
+// it shows the real total from the start. Called before rd is read.
+func (r *run) countRecords() {
+	if r.bar == nil {
+		return
+	}
+	if count, ok := records.Counter(r.cfg.Sources, r.st.Stdin, r.cfg.Records); ok {
+		r.bar.Count(count)
+	}
 }
 
 // inputDone tells the progress bar and the Control that the input ended.

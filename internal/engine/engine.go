@@ -14,7 +14,7 @@
 //	run.done (job log, --results, the job's output form) ──▶ pmap Map (-k) | Queue
 //	                                      │
 //	                                      ▼
-//	run.emit ──▶ pmap.Output ──▶ stdout, stderr
+//	run.emit ──▶ pmap.Output ──▶ stdout, stderr (above the progress bar, on its terminal)
 //
 // With Reuse, reuse.Pool's workers stand in for the per-record channels
 // (runReuse); with Pipe, blocks of the input stand in for the records.
@@ -158,7 +158,12 @@ type run struct {
 	usage   usageTotals     // what the jobs used
 	closers []func()        // what open opened, closed in reverse by close
 
+	// live are the writers -u's jobs get instead of Stdout and Stderr,
+	// nil for none: those on the progress bar's terminal (aboveBar).
+	live [2]io.Writer
+
 	// Set by runJobs:
+	x        *exchange.Exchange // nil with Reuse
 	budget   *pmap.Budget
 	captures *pmap.CapturePool // Group mode; nil otherwise
 	order    pmap.Orderer[*job]
@@ -180,13 +185,14 @@ func Run(ctx context.Context, cfg *Config, st Streams) Summary {
 	defer r.close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	r.bar = progress.New(st.Stderr, cfg.Progress)
 	// A failed write to stdout stops the run: its output has nowhere to go.
-	r.out = pmap.NewOutput(st.Stdout, st.Stderr, func(error) { cancel() })
+	stdout, stderr := r.aboveBar()
+	r.out = pmap.NewOutput(stdout, stderr, func(error) { cancel() })
 	if cfg.Joblog == joblog.Stdout && !cfg.DryRun {
 		// Between the jobs' outputs; a failed write is the output's error.
 		r.log, _ = joblog.NewStream("standard output", r.out.Stdout)
 	}
-	r.bar = progress.New(st.Stderr, cfg.Progress)
 	var sum Summary
 	if cfg.Reuse != nil {
 		sum = r.runReuse(ctx)

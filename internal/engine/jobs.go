@@ -73,7 +73,11 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	var readErr atomic.Pointer[error] // set by the reader goroutine
 	rd := r.records
 	r.records = nil // the reader goroutine owns it now
+	if rd != nil {
+		r.countRecords()
+	}
 	x := exchange.New(r.exchangeOptions())
+	r.x = x
 	if r.remote != nil {
 		r.remote.x = x
 	}
@@ -149,6 +153,7 @@ func (r *run) readRecords(rd *records.Reader, readErr *atomic.Pointer[error], sk
 			return
 		}
 		if !r.cfg.Shard.In(rec.Seq) || r.skip != nil && r.succeeded(&rec) {
+			r.bar.Skip()
 			skip(rec)
 			continue
 		}

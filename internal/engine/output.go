@@ -74,6 +74,13 @@ func (j *job) wireOutput(spec *channel.Spec, slot int) error {
 	case pmap.Ungroup:
 		j.out = output{form: live}
 		spec.Stdout, spec.Stderr = r.st.Stdout, r.st.Stderr
+		// On the bar's terminal, through a pipe to print above the bar.
+		if w := r.live[0]; w != nil {
+			spec.Stdout = w
+		}
+		if w := r.live[1]; w != nil {
+			spec.Stderr = w
+		}
 	}
 	return nil
 }
@@ -145,7 +152,7 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 		r.order.Put(j.rec.Seq, j)
 		return
 	}
-	defer r.bar.Done(res.Failed(cfg.Success))
+	defer r.finished(res)
 	if res.Err != nil && j.out.form != captured {
 		j.out.form = skipped // its command could not be made
 	}

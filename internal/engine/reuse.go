@@ -136,6 +136,7 @@ func (r *run) runReuse(ctx context.Context) Summary {
 	fields := cfg.Records.ColSep != nil
 	rd := r.records
 	r.records = nil // the reader goroutine owns it now
+	r.countRecords()
 	go func() {
 		defer in.Close()
 		r.readRecords(rd, &readErr,

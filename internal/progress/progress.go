@@ -1,4 +1,10 @@
 // Package progress shows how far a parmap run is: done/total, rate, elapsed, ETA and failures.
+//
+// The total is known when the records can be counted before they are read
+// (Count: a regular file, ::: values) or once the input has ended
+// (InputDone); until then the display shows what is done and the rate, and
+// no percentage or ETA. In Terminal mode every other write to the bar's
+// terminal goes through Above, which prints it above the bar.
 package progress
 
 import (
@@ -7,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 )
 
 // Mode is how progress is shown.
@@ -43,7 +47,8 @@ const (
 // Design: Add, Done and InputDone sit on the per-job hot path, so they only
 // touch atomic counters. One goroutine, started by New and stopped by
 // Finish, reads the counters on a ticker and does all the drawing; Finish
-// then draws the final state itself, so writes to w never overlap.
+// then draws the final state itself. In Terminal mode the drawing and every
+// write through Above hold one lock, so the bar and other output never mix.
 //
 // All methods are safe for concurrent use. A nil *Progress (what New returns
 // for Off) does nothing.
@@ -51,20 +56,24 @@ type Progress struct {
 	// Counters, written by the run. Done raises done before failed and
 	// snapshot reads failed before done, so a snapshot never has more
 	// failures than finished jobs.
-	total     atomic.Int64
-	done      atomic.Int64
-	failed    atomic.Int64
-	inputDone atomic.Bool
+	total       atomic.Int64
+	done        atomic.Int64
+	failed      atomic.Int64
+	interrupted atomic.Int64
+	skipped     atomic.Int64 // records counted by Count that run no job
+	counted     atomic.Int64 // Count's total; -1 until known
+	counting    atomic.Bool  // Count is still counting
+	inputDone   atomic.Bool
 
 	w        io.Writer
 	mode     Mode
 	start    time.Time
 	interval time.Duration
-	bar      *terminalBar // Terminal mode only
-	jobs     int          // GNU mode
-	eta      bool         // GNU mode
+	term     *terminal // Terminal mode only
+	jobs     int       // GNU mode
+	eta      bool      // GNU mode
 
-	stop     chan struct{} // closed by Finish to stop the drawing goroutine
+	stop     chan struct{} // closed by Finish to stop the drawing goroutine (and counting)
 	stopped  chan struct{} // closed by the drawing goroutine when it returns
 	finished sync.Once
 }
@@ -83,10 +92,11 @@ func New(w io.Writer, opt Options) *Progress {
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
+	p.counted.Store(-1)
 	switch {
 	case p.mode == Terminal:
 		p.interval = redraw
-		p.bar = newTerminalBar(w, opt.Width)
+		p.term = newTerminal(w, opt.Width, p.snapshot)
 	case p.mode == GNU:
 		p.interval, p.jobs, p.eta = time.Second, opt.Jobs, opt.ETA
 		fmt.Fprintf(w, "\nComputers / CPU cores / Max jobs to run\n1:local / %d / %d\n\n"+
@@ -108,12 +118,40 @@ func (p *Progress) Add(n int64) {
 }
 
 // InputDone records that the input has been read to its end, so the total is
-// final. Until then, the total is shown as a lower bound (120/500+).
+// final. Until then, without a count, the total is shown as a lower bound
+// (120/500+) and no percentage or ETA is shown.
 func (p *Progress) InputDone() {
 	if p == nil {
 		return
 	}
 	p.inputDone.Store(true)
+}
+
+// Count learns the total before the input is read: count counts the
+// records in the background (until it is done or stop is closed, by
+// Finish) and reports whether it could. Until it returns, Terminal mode
+// draws no bar (unless the input ends first), so that the first bar drawn
+// has the real total.
+func (p *Progress) Count(count func(stop <-chan struct{}) (int64, bool)) {
+	if p == nil {
+		return
+	}
+	p.counting.Store(true)
+	go func() {
+		defer p.counting.Store(false)
+		if n, ok := count(p.stop); ok {
+			p.counted.Store(n)
+		}
+	}()
+}
+
+// Skip records that a record Count counted runs no job (another shard's,
+// or one --resume finds done).
+func (p *Progress) Skip() {
+	if p == nil {
+		return
+	}
+	p.skipped.Add(1)
 }
 
 // Done records that one job finished, and whether it failed.
@@ -127,10 +165,20 @@ func (p *Progress) Done(failed bool) {
 	}
 }
 
+// Interrupted records that one job finished because the run stopped it (a
+// signal, a stop): it is done, but counted apart from the failures.
+func (p *Progress) Interrupted() {
+	if p == nil {
+		return
+	}
+	p.done.Add(1)
+	p.interrupted.Add(1)
+}
+
 // Finish ends the display: it stops the drawing goroutine and draws the
 // final state once (Terminal: the bar, then a newline; Lines: one last status
-// line). Nothing is written to w after Finish returns. Calling it again does
-// nothing.
+// line). Nothing is written to w after Finish returns but what goes through
+// Above, as it is. Calling it again does nothing.
 func (p *Progress) Finish() {
 	if p == nil {
 		return
@@ -162,7 +210,7 @@ func (p *Progress) draw(final bool) {
 	s := p.snapshot()
 	switch p.mode {
 	case Terminal:
-		p.bar.show(s, final)
+		p.term.show(s, final, p.counting.Load())
 	case GNU:
 		end := ""
 		if final {
@@ -177,153 +225,14 @@ func (p *Progress) draw(final bool) {
 // snapshot reads the counters.
 func (p *Progress) snapshot() status {
 	// Read in the reverse order of the writes (see the counters).
-	s := status{inputDone: p.inputDone.Load(), failed: p.failed.Load()}
+	s := status{inputDone: p.inputDone.Load(), failed: p.failed.Load(), interrupted: p.interrupted.Load()}
 	s.done = p.done.Load()
-	s.total = max(p.total.Load(), s.done)
+	s.total = p.total.Load()
+	if n := p.counted.Load(); n >= 0 && !s.inputDone {
+		s.total, s.known = max(n-p.skipped.Load(), s.total), true
+	}
+	s.known = s.known || s.inputDone
+	s.total = max(s.total, s.done)
 	s.elapsed = time.Since(p.start)
 	return s
-}
-
-// status is what the display shows at one moment.
-type status struct {
-	done, total, failed int64
-	inputDone           bool
-	elapsed             time.Duration
-}
-
-// line formats s as one plain status line, like
-//
-//	parmap: 120/500+ done (24%), 3 failed, 41.2 jobs/s, elapsed 2.9s, ETA 9s+
-//
-// where + marks the total and the ETA as lower bounds while input is still
-// being read.
-func (s status) line() string {
-	more := "+"
-	if s.inputDone {
-		more = ""
-	}
-	percent := ""
-	if s.total > 0 {
-		percent = fmt.Sprintf(" (%d%%)", s.done*100/s.total)
-	}
-	rate := 0.0
-	if sec := s.elapsed.Seconds(); sec > 0 {
-		rate = float64(s.done) / sec
-	}
-	eta := "?"
-	if left := s.total - s.done; left == 0 {
-		eta = "0s"
-	} else if rate > 0 {
-		eta = roundDuration(time.Duration(float64(left) / rate * float64(time.Second)))
-	}
-	if eta != "?" {
-		eta += more
-	}
-	return fmt.Sprintf("parmap: %d/%d%s done%s, %d failed, %.1f jobs/s, elapsed %s, ETA %s\n",
-		s.done, s.total, more, percent, s.failed, rate, roundDuration(s.elapsed), eta)
-}
-
-// roundDuration shows d to a tenth of a second under a minute and to the
-// second above: 2.9s, 1m5s.
-func roundDuration(d time.Duration) string {
-	if d < time.Minute {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
-}
-
-// terminalBar is the Terminal mode's display: a progressbar/v3 bar, owned by
-// the drawing goroutine and then by Finish, never used by two at once.
-type terminalBar struct {
-	w     io.Writer
-	bar   *progressbar.ProgressBar
-	drawn bool   // whether the bar was drawn yet
-	shown int64  // the count of finished jobs the bar holds
-	max   int64  // the bar's total
-	desc  string // the bar's description
-}
-
-func newTerminalBar(w io.Writer, width int) *terminalBar {
-	opts := []progressbar.Option{
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionShowDescriptionAtLineEnd(),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("jobs"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionShowElapsedTimeOnFinish(),
-		// parmap's own ticker paces the drawing; the bar draws when told.
-		progressbar.OptionThrottle(0),
-	}
-	if width > 0 {
-		opts = append(opts, progressbar.OptionSetWidth(width))
-	}
-	// The bar starts with a total of 1, as 0 is refused and -1 (unknown)
-	// starts a spinner goroutine of the bar's own; nothing is drawn until
-	// records are read.
-	b := &terminalBar{w: w, bar: progressbar.NewOptions64(1, opts...), max: 1}
-	b.bar.StartWithoutRender() // elapsed time and rate count from New
-	return b
-}
-
-// show draws s. While the run goes on, the bar's total is kept above the
-// count of finished jobs, because progressbar marks a bar that reaches its
-// total as finished and never draws it again, yet the total may still grow.
-func (b *terminalBar) show(s status, final bool) {
-	if s.total == 0 && !b.drawn {
-		return // nothing read, nothing to show
-	}
-	want := max(s.total, 1)
-	if !final {
-		want = max(want, s.done+1)
-	}
-	desc := fmt.Sprintf("%d failed", s.failed)
-	if !s.inputDone {
-		desc += ", reading input"
-	}
-	// Describe and ChangeMax64 each draw the bar; hidden, they only change
-	// it, so the bar is drawn once, by Add64, with everything up to date.
-	// An Option is a plain function of the bar, so it may be applied after
-	// NewOptions64; the bar runs no goroutine of its own with a known total,
-	// and only this goroutine uses it.
-	progressbar.OptionSetVisibility(false)(b.bar)
-	if desc != b.desc {
-		b.desc = desc
-		b.bar.Describe(desc)
-	}
-	if want != b.max {
-		b.max = want
-		b.bar.ChangeMax64(want)
-	}
-	progressbar.OptionSetVisibility(true)(b.bar)
-	b.bar.Add64(s.done - b.shown)
-	b.shown = s.done
-	b.drawn = true
-	if final {
-		io.WriteString(b.w, "\n")
-	}
-}
-
-// gnuLine formats s as GNU parallel's --progress status,
-//
-//	local:2/10/100%/0.1s
-//
-// (jobs running, jobs completed, share of started jobs, average seconds per
-// job), led with --eta by "ETA: 5s Left: 10 AVG: 0.10s  ".
-func (s status) gnuLine(jobs int, eta bool) string {
-	running := s.total - s.done
-	if jobs > 0 {
-		running = min(running, int64(jobs))
-	}
-	avg := 0.0
-	if s.done > 0 {
-		avg = s.elapsed.Seconds() / float64(s.done)
-	}
-	line := fmt.Sprintf("local:%d/%d/100%%/%.1fs ", running, s.done, avg)
-	if !eta {
-		return line
-	}
-	left := s.total - s.done
-	return fmt.Sprintf("ETA: %.0fs Left: %d AVG: %.2fs  %s", float64(left)*avg, left, avg, line)
 }

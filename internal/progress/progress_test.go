@@ -82,7 +82,7 @@ func TestLines(t *testing.T) {
 	for i := range 4 {
 		p.Done(i == 0)
 	}
-	out := buf.waitFor(t, "a line with 4/10+", func(s string) bool { return strings.Contains(s, "parmap: 4/10+ done (40%), 1 failed,") })
+	out := buf.waitFor(t, "a line with 4/10+", func(s string) bool { return strings.Contains(s, "parmap: 4/10+ done, 1 failed,") })
 	if !lineFormat.MatchString(lastLine(out)) {
 		t.Errorf("line %q does not have the status format", lastLine(out))
 	}
@@ -127,7 +127,7 @@ func TestLinesFinishBeforeInterval(t *testing.T) {
 	p.Done(false)
 	p.Finish()
 	out := buf.String()
-	if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "parmap: 1/3+ done (33%), 0 failed, ") {
+	if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "parmap: 1/3+ done, 0 failed, ") {
 		t.Errorf("output = %q, want one line with 1/3+ (input not finished)", out)
 	}
 }
@@ -138,14 +138,18 @@ func TestStatusLine(t *testing.T) {
 		want string
 	}{
 		{status{done: 120, total: 500, failed: 3, elapsed: 2900 * time.Millisecond},
-			"parmap: 120/500+ done (24%), 3 failed, 41.4 jobs/s, elapsed 2.9s, ETA 9.2s+\n"},
-		{status{done: 120, total: 500, failed: 3, inputDone: true, elapsed: 2900 * time.Millisecond},
+			"parmap: 120/500+ done, 3 failed, 41.4 jobs/s, elapsed 2.9s, ETA ?\n"},
+		{status{done: 120, total: 500, failed: 3, known: true, elapsed: 2900 * time.Millisecond},
 			"parmap: 120/500 done (24%), 3 failed, 41.4 jobs/s, elapsed 2.9s, ETA 9.2s\n"},
-		{status{done: 0, total: 7, inputDone: true, elapsed: time.Second},
+		{status{done: 120, total: 500, failed: 3, interrupted: 2, known: true, elapsed: 2900 * time.Millisecond},
+			"parmap: 120/500 done (24%), 3 failed, 2 interrupted, 41.4 jobs/s, elapsed 2.9s, ETA 9.2s\n"},
+		{status{done: 120, total: 500, failed: 3, known: true, inputDone: true, elapsed: 2900 * time.Millisecond},
+			"parmap: 120/500 done (24%), 3 failed, 41.4 jobs/s, elapsed 2.9s, ETA 9.2s\n"},
+		{status{done: 0, total: 7, known: true, inputDone: true, elapsed: time.Second},
 			"parmap: 0/7 done (0%), 0 failed, 0.0 jobs/s, elapsed 1s, ETA ?\n"},
-		{status{done: 0, total: 0, inputDone: true, elapsed: 0},
+		{status{done: 0, total: 0, known: true, inputDone: true, elapsed: 0},
 			"parmap: 0/0 done, 0 failed, 0.0 jobs/s, elapsed 0s, ETA 0s\n"},
-		{status{done: 100, total: 1000, inputDone: true, elapsed: 65 * time.Second},
+		{status{done: 100, total: 1000, known: true, inputDone: true, elapsed: 65 * time.Second},
 			"parmap: 100/1000 done (10%), 0 failed, 1.5 jobs/s, elapsed 1m5s, ETA 9m45s\n"},
 	} {
 		if got := tc.s.line(); got != tc.want {
@@ -203,7 +207,7 @@ func TestTerminalCaughtUp(t *testing.T) {
 	p.Add(2)
 	p.Done(false)
 	p.Done(false)
-	buf.waitFor(t, "a bar", func(s string) bool { return strings.Contains(s, "2/3") })
+	buf.waitFor(t, "a bar", func(s string) bool { return strings.Contains(s, "(2/2+,") })
 	p.Add(2)
 	p.Done(false)
 	p.Done(false)
