@@ -119,6 +119,9 @@ func (b *builder) pipeConflicts() error {
 	if o := given(c, "eof", "no-run-if-empty", "trim", "strip-cr", "max-chars"); o != "" {
 		return usagef("%s works on records given as arguments; %s passes blocks to the jobs unchanged, drop one of them", o, mode)
 	}
+	if cfg.Pipe.RoundRobin && c.IsSet("shard") {
+		return usagef("--shard runs one share of the jobs, but --round-robin's -j jobs share every block between them; drop one of them")
+	}
 	return nil
 }
 
@@ -152,10 +155,20 @@ func (b *builder) recordConflicts() error {
 		return usagef("-s bounds the command lines -X and -m make; add one of them (or use -n for a number of records per job)")
 	case c.Bool("quote") && c.IsSet("shell"):
 		return usagef("-q runs the command without a shell, so --shell does not apply; drop one of them")
+	case argSep(c, "arg-sep", ":::") == argSep(c, "arg-file-sep", "::::"):
+		return usagef("--arg-sep and --arg-file-sep are both %q; give two different separators", argSep(c, "arg-sep", ":::"))
 	case c.IsSet("retry-delay") && cfg.Retries == 0:
 		return usagef("--retry-delay is the wait before a rerun; add --retries N")
 	}
 	return nil
+}
+
+// argSep is the separator option name sets, or def.
+func argSep(c *cli.Context, name, def string) string {
+	if s := c.String(name); s != "" {
+		return s
+	}
+	return def
 }
 
 // progressConflicts: one display of progress at a time. --no-bar wins

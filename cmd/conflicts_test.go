@@ -52,6 +52,8 @@ func TestOptionConflicts(t *testing.T) {
 		{args: []string{"-s", "100", "echo", ":::", "a"}, want: "-s bounds the command lines -X and -m make; add one of them (or use -n for a number of records per job)"},
 		{args: []string{"-q", "--shell", "/bin/sh", "echo", ":::", "a"}, want: "-q runs the command without a shell, so --shell does not apply; drop one of them"},
 		{args: []string{"--retry-delay", "1s", "echo", ":::", "a"}, want: "--retry-delay is the wait before a rerun; add --retries N"},
+		{args: []string{"--arg-sep", "X", "--arg-file-sep", "X", "echo", "X", "a"}, want: `--arg-sep and --arg-file-sep are both "X"; give two different separators`},
+		{args: []string{"--arg-sep", "::::", "echo", "::::", "a"}, want: `--arg-sep and --arg-file-sep are both "::::"; give two different separators`},
 		{args: []string{"--header", "1", "echo", ":::", "a"}, want: `--header "1": give --header : (the first record names the fields), or a number of lines with --pipe or --pipepart`},
 		{args: []string{"--block", "1M", "echo", ":::", "a"}, want: "--block sets the block size of --pipe and --pipepart; add one of them"},
 		{args: []string{"--recend", "x", "echo", ":::", "a"}, want: "--recend only applies to --pipe and --pipepart blocks; add --pipe"},
@@ -78,6 +80,7 @@ func TestOptionConflicts(t *testing.T) {
 		{args: []string{"--pipepart", "wc"}, want: "--pipepart needs -a FILE, a regular file: each job reads its own byte range, which standard input cannot give"},
 		{args: []string{"--pipepart", "-a", "conflicts.go", "--round-robin", "wc"}, want: "--round-robin deals --pipe blocks to running jobs; use --pipe, not --pipepart"},
 		{args: []string{"--pipepart", "-a", "conflicts.go", "-N", "2", "wc"}, want: "--pipepart cuts blocks at fixed strings by size; --regexp, -N and -L need --pipe"},
+		{args: []string{"--pipe", "--round-robin", "--shard", "0/2", "wc"}, want: "--shard runs one share of the jobs, but --round-robin's -j jobs share every block between them; drop one of them"},
 		{args: []string{"--pipe", "--round-robin", "--retries", "1", "wc"}, want: "--round-robin and --retries exclude each other: a job's blocks cannot be sent again"},
 
 		// Workers (--reuse).
