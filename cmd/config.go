@@ -119,6 +119,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.makeJobs,
 		b.settle,
 		b.roundRobinSlots,
+		b.conflicts,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -41,6 +41,9 @@ func (b *builder) recordCounts() error {
 		o.MaxArgs, o.NoArgs = 1, true
 	case nSet:
 		o.MaxArgs = n
+	case c.IsSet("max-args"):
+		// -n counts the records, as -N does; -L's continued lines stay
+		// (GNU parallel).
 	case lSet:
 		o.MaxArgs = l
 	}

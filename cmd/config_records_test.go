@@ -48,6 +48,7 @@ func TestRecordCountOptions(t *testing.T) {
 		{[]string{"-l", "echo"}, 1, false, true},
 		{[]string{"-l3", "echo"}, 3, false, true},
 		{[]string{"-L2", "-N3", "echo"}, 3, false, true},
+		{[]string{"-L3", "-n2", "echo"}, 2, false, true}, // -n counts, as GNU's
 		{[]string{"--max-lines", "echo"}, 1, false, true},
 		{[]string{"--maxlines", "2", "echo"}, 2, false, true},
 		{[]string{"--maxreplaceargs", "2", "echo"}, 2, false, false},

@@ -9,21 +9,32 @@ import (
 	"github.com/parmap/parmap/reuse"
 )
 
-// Flag categories, as the help and the man page group them.
+// Flag categories, as the help and the man page group them. helpGroups
+// orders them as the data flows: records in, the command, how the jobs run,
+// what they get, their output and what is told about it, and the modes
+// and places that change how jobs are run.
 const (
-	catInput   = "Records"
-	catCommand = "Command"
-	catRun     = "Running"
-	catRes     = "Resources"
-	catOutput  = "Output"
-	catInfo    = "Information"
-	catRuns    = "Background runs"
+	catInput    = "Records"
+	catCommand  = "Command"
+	catRun      = "Running"
+	catRes      = "Resources"
+	catOutput   = "Output"
+	catProgress = "Progress"
+	catJoblog   = "Job log"
+	catReuse    = "Reuse"
+	catPipe     = "Pipe"
+	catCluster  = "Clusters"
+	catRuns     = "Background runs"
+	catInfo     = "Information"
 )
 
+// helpGroups is the order of the categories in --help and the man page.
+var helpGroups = []string{catInput, catCommand, catRun, catRes, catOutput, catProgress, catJoblog, catReuse, catPipe, catCluster, catRuns, catInfo}
+
 // The committed man page, man/parmap.1, is rendered from the command line's
-// definition; TestManPage fails when it is out of date. The rendering lives in
-// a test file, so the parmap binary can be built without urfave/cli's
-// Markdown and man page code (-tags urfave_cli_no_docs).
+// definition (the options in helpGroups' order, the texts of help_text.go)
+// as plain roff; TestManPage fails when it is out of date. The rendering
+// lives in a test file (manpage_test.go): the binary does not carry it.
 //go:generate go test -run TestManPage . -args -update-man
 
 // flags is the whole command line, in the order --help shows it. Every
@@ -39,17 +50,17 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "xargs", Aliases: []string{"X"}, Category: catInput, Usage: "put as many records in each job as fit on a command line (-n caps it)"},
 		typed(cli.GenericFlag{Name: "header", Category: catInput, Usage: "with `:`, the first record names the fields: {name}; with --pipe or --pipepart, a number N: the first N lines head every block"}, parseHeader, header{}, ""),
 		&cli.BoolFlag{Name: "strip-cr", Category: catInput, Usage: "drop a trailing carriage return from each record"},
-		&cli.BoolFlag{Name: "pipe", Category: catInput, Usage: "cut standard input (or -a FILE) into blocks of whole records and feed each block to one job's stdin; {#} numbers the blocks"},
-		&cli.BoolFlag{Name: "pipepart", Aliases: []string{"pipe-part"}, Category: catInput, Usage: "as --pipe for a regular file given with -a: each job reads its own byte range of the file, which never passes through parmap"},
-		typed(cli.GenericFlag{Name: "block", Aliases: []string{"block-size"}, Category: catInput, Usage: "with --pipe or --pipepart: blocks of about `SIZE` bytes (K, M, G powers of 1024; k, m, g of 1000; default 1M)"}, parseSize, defaultBlock, ""),
+		&cli.BoolFlag{Name: "pipe", Category: catPipe, Usage: "cut standard input (or -a FILE) into blocks of whole records and feed each block to one job's stdin; {#} numbers the blocks"},
+		&cli.BoolFlag{Name: "pipepart", Aliases: []string{"pipe-part"}, Category: catPipe, Usage: "as --pipe for a regular file given with -a: each job reads its own byte range of the file, which never passes through parmap"},
+		typed(cli.GenericFlag{Name: "block", Aliases: []string{"block-size"}, Category: catPipe, Usage: "with --pipe or --pipepart: blocks of about `SIZE` bytes (K, M, G powers of 1024; k, m, g of 1000; default 1M)"}, parseSize, defaultBlock, ""),
 		&cli.StringFlag{Name: "arg-sep", Category: catInput, Usage: "separate record values with `SEP` instead of ::: (and link them with SEP+), so that ::: can be a word of the command (GNU parallel)"},
 		&cli.StringFlag{Name: "arg-file-sep", Category: catInput, Usage: "name record files after `SEP` instead of :::: (and SEP+), so that :::: can be a word of the command (GNU parallel)"},
 		typed(cli.GenericFlag{Name: "max-replace-args", Aliases: []string{"N", "maxreplaceargs"}, Category: catInput, Usage: "put `N` records in each job, {1}..{N} each (empty when fewer), {} all of them with a word around it repeated (GNU); -N0 reads one record and inserts none; with --pipe, N records per block"}, count("-N", 0, "a whole number of records per job, 0 or more"), 0, ""),
 		typed(cli.GenericFlag{Name: "max-lines", Aliases: []string{"L", "maxlines"}, Category: catInput, Usage: "put `N` input lines in each job, each one argument (a line ending in a blank continues on the next; -l is -L 1, -lN -L N); with --pipe, a record is N lines"}, count("-L", 0, "a whole number of lines (0 is 1, as GNU's -l 0)"), 0, ""),
-		&cli.StringFlag{Name: "recend", Category: catInput, Usage: "with --pipe or --pipepart: records end with `STR` (default \\n; escapes \\n \\t \\r \\0 \\\\ read as GNU does)"},
-		&cli.StringFlag{Name: "recstart", Category: catInput, Usage: "with --pipe or --pipepart: records start with `STR` (escapes as --recend); with --recend, a record boundary is where both match"},
-		&cli.BoolFlag{Name: "regexp", Aliases: []string{"regex"}, Category: catInput, Usage: "--recend and --recstart are regular expressions (Go's syntax), not strings"},
-		&cli.BoolFlag{Name: "round-robin", Aliases: []string{"round", "roundrobin"}, Category: catInput, Usage: "with --pipe: start -j jobs once and deal the blocks to their stdin in turn, instead of a job per block"},
+		&cli.StringFlag{Name: "recend", Category: catPipe, Usage: "with --pipe or --pipepart: records end with `STR` (default \\n; escapes \\n \\t \\r \\0 \\\\ read as GNU does)"},
+		&cli.StringFlag{Name: "recstart", Category: catPipe, Usage: "with --pipe or --pipepart: records start with `STR` (escapes as --recend); with --recend, a record boundary is where both match"},
+		&cli.BoolFlag{Name: "regexp", Aliases: []string{"regex"}, Category: catPipe, Usage: "--recend and --recstart are regular expressions (Go's syntax), not strings"},
+		&cli.BoolFlag{Name: "round-robin", Aliases: []string{"round", "roundrobin"}, Category: catPipe, Usage: "with --pipe: start -j jobs once and deal the blocks to their stdin in turn, instead of a job per block"},
 		&cli.BoolFlag{Name: "link", Category: catInput, Usage: "pair the sources up instead of combining every value with every other (shortest wins)"},
 		&cli.BoolFlag{Name: "m", Category: catInput, Usage: "as -X, but a word with {} among other text is not repeated: the records go in it joined by spaces (GNU parallel's -m)"},
 		&cli.StringFlag{Name: "eof", Aliases: []string{"E"}, Category: catInput, Usage: "a record equal to `STR` ends its source: it and what follows are not read (GNU xargs and parallel -E)"},
@@ -68,12 +79,12 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "shell", Category: catCommand, Usage: "run command lines with shell syntax under `PATH` instead of /bin/sh"},
 
 		typed(cli.GenericFlag{Name: "jobs", Aliases: []string{"j", "P", "max-procs"}, Category: catRun, Usage: "run `N` jobs at once; N% of the CPUs; +N or -N: N more or fewer than the CPUs (at least 1); 0 for as many as there are records (default: the CPUs parmap may use)"}, parseJobs, jobsSpec{percent: 100}, ""),
-		&cli.StringSliceFlag{Name: "sshlogin", Aliases: []string{"S"}, Category: catRun, Usage: "run jobs on ssh `HOSTS`: comma-separated [N/][user@]host[:port] (N jobs at once there, default -j), : for this machine; repeatable"},
-		&cli.StringSliceFlag{Name: "sshloginfile", Aliases: []string{"slf"}, Category: catRun, Usage: "read -S hosts from `FILE`, one or more a line, # comments"},
-		&cli.StringSliceFlag{Name: "env", Category: catRun, Usage: "pass the variable `VAR` (comma-separated names; repeatable) to the jobs on -S hosts; jobs here have the whole environment anyway. _ names none (GNU's list of variables to skip is not read)"},
-		&cli.StringFlag{Name: "ssh", Category: catRun, Usage: "run `CMD` instead of ssh for -S hosts, e.g. 'ssh -F cluster.conf'"},
-		&cli.BoolFlag{Name: "slurm", Category: catRun, Usage: "inside a Slurm allocation, run each job as a job step (srun --exclusive -N1 -n1); -j defaults to SLURM_NTASKS, and in a job array --shard to the array task's share"},
-		typed(cli.GenericFlag{Name: "shard", Category: catRun, Usage: "run only the jobs whose number n has (n-1) mod N = K, for `K/N` (0 ≤ K < N): one share of the input"}, parseShard, shard{}, ""),
+		&cli.StringSliceFlag{Name: "sshlogin", Aliases: []string{"S"}, Category: catCluster, Usage: "run jobs on ssh `HOSTS`: comma-separated [N/][user@]host[:port] (N jobs at once there, default -j), : for this machine; repeatable"},
+		&cli.StringSliceFlag{Name: "sshloginfile", Aliases: []string{"slf"}, Category: catCluster, Usage: "read -S hosts from `FILE`, one or more a line, # comments"},
+		&cli.StringSliceFlag{Name: "env", Category: catCluster, Usage: "pass the variable `VAR` (comma-separated names; repeatable) to the jobs on -S hosts; jobs here have the whole environment anyway. _ names none (GNU's list of variables to skip is not read)"},
+		&cli.StringFlag{Name: "ssh", Category: catCluster, Usage: "run `CMD` instead of ssh for -S hosts, e.g. 'ssh -F cluster.conf'"},
+		&cli.BoolFlag{Name: "slurm", Category: catCluster, Usage: "inside a Slurm allocation, run each job as a job step (srun --exclusive -N1 -n1); -j defaults to SLURM_NTASKS, and in a job array --shard to the array task's share"},
+		typed(cli.GenericFlag{Name: "shard", Category: catCluster, Usage: "run only the jobs whose number n has (n-1) mod N = K, for `K/N` (0 ≤ K < N): one share of the input"}, parseShard, shard{}, ""),
 		&cli.BoolFlag{Name: "jobserver", Category: catRun, Usage: "serve a GNU make jobserver of -j slots to the jobs, so that a make or parmap they run shares the budget (under make -jN parmap always takes its slots from make)"},
 		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dryrun"}, Category: catRun, Usage: "print the commands instead of running them"},
 		&cli.BoolFlag{Name: "no-run-if-empty", Aliases: []string{"r"}, Category: catRun, Usage: "skip input lines that are empty or all blanks, as GNU parallel does (with no records parmap runs nothing anyway)"},
@@ -84,13 +95,13 @@ func flags() []cli.Flag {
 		typed(cli.GenericFlag{Name: "retry-delay", Category: catRun, Usage: "wait `DURATION` before the first rerun of a failed job, twice as long before each next"}, duration("--retry-delay"), 0, ""),
 		typed(cli.GenericFlag{Name: "delay", Category: catRun, Usage: "start jobs at least `DURATION` apart"}, duration("--delay"), 0, ""),
 		typed(cli.GenericFlag{Name: "halt", Aliases: []string{"halt-on-error"}, Category: catRun, Usage: "stop early: `POLICY` is never, or now|soon,fail|success|done=N (N a count or N%); now kills running jobs, soon lets them finish; GNU's 0, 1, 2, -1, -2 and N% mean never, soon,fail=1, now,fail=1, soon,success=1, now,success=1 and soon,fail=N%"}, parseHalt, exchange.Halt{}, ""),
-		&cli.StringFlag{Name: "joblog", Aliases: []string{"jl"}, Category: catRun, Usage: "log each finished job to `FILE` in GNU parallel's format (tab-separated: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command); - for standard output"},
-		&cli.BoolFlag{Name: "resume", Category: catRun, Usage: "with --joblog: skip every job the log shows (by command line), whatever its exit; run the rest, append to the log"},
-		&cli.BoolFlag{Name: "resume-failed", Category: catRun, Usage: "as --resume, but also run again the logged jobs that failed"},
-		&cli.BoolFlag{Name: "reuse", Category: catRun, Usage: "start -j worker processes once each and send every record to a free worker's stdin; each answers it with one line on stdout"},
-		typed(cli.GenericFlag{Name: "reuse-protocol", Category: catRun, Usage: "how records and answers are framed for --reuse workers: `PROTO` is line (the default), null (NUL-terminated) or json"}, parseProtocol, reuse.Line, ""),
-		typed(cli.GenericFlag{Name: "window", Category: catRun, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"}, count("--window", 1, "the number of records in flight per worker, 1 or more"), 1, ""),
-		typed(cli.GenericFlag{Name: "max-records", Category: catRun, Usage: "with --reuse: replace each worker by a new one after `N` records"}, count("--max-records", 1, "the number of records per worker before it is replaced, 1 or more"), 0, ""),
+		&cli.StringFlag{Name: "joblog", Aliases: []string{"jl"}, Category: catJoblog, Usage: "log each finished job to `FILE` in GNU parallel's format (tab-separated: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command); - for standard output"},
+		&cli.BoolFlag{Name: "resume", Category: catJoblog, Usage: "with --joblog: skip every job the log shows (by command line), whatever its exit; run the rest, append to the log"},
+		&cli.BoolFlag{Name: "resume-failed", Category: catJoblog, Usage: "as --resume, but also run again the logged jobs that failed"},
+		&cli.BoolFlag{Name: "reuse", Category: catReuse, Usage: "start -j worker processes once each and send every record to a free worker's stdin; each answers it with one line on stdout"},
+		typed(cli.GenericFlag{Name: "reuse-protocol", Category: catReuse, Usage: "how records and answers are framed for --reuse workers: `PROTO` is line (the default), null (NUL-terminated) or json"}, parseProtocol, reuse.Line, ""),
+		typed(cli.GenericFlag{Name: "window", Category: catReuse, Usage: "with --reuse: up to `K` records in flight per worker (default 1)"}, count("--window", 1, "the number of records in flight per worker, 1 or more"), 1, ""),
+		typed(cli.GenericFlag{Name: "max-records", Category: catReuse, Usage: "with --reuse: replace each worker by a new one after `N` records"}, count("--max-records", 1, "the number of records per worker before it is replaced, 1 or more"), 0, ""),
 		typed(cli.GenericFlag{Name: "load", Category: catRes, Usage: "start a job only while the load is below `N`: N% is the CPU pressure (the share of the last 10 s some task waited for a CPU, /proc/pressure/cpu) where the kernel has it, else the load average as N% of the CPUs; a plain N is the load average (GNU parallel). Checked as jobs end and every second; running jobs grow by one a second at most"}, parseLoad, pressure.Load{}, ""),
 		typed(cli.GenericFlag{Name: "memfree", Category: catRes, Usage: "start a job only while more than `SIZE` of memory is available (K, M, G, T: powers of 1024; MemAvailable, or a memory-limited cgroup's headroom where smaller); below half of it, stop the youngest job (GNU parallel; --retries runs it again). Checked as --load is"}, parseMemfree, int64(0), ""),
 		typed(cli.GenericFlag{Name: "nice", Category: catRes, Usage: "run the jobs at niceness `N`, -20 (first) to 19 (last), from their first instruction"}, parseNice, niceness{}, ""),
@@ -111,10 +122,10 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "results", Category: catOutput, Usage: "also save each job's output in `DIR`/<job number>/{stdout,stderr,exitval,input,resources} (resources: its CPU time, peak memory and oom, as --json); a name ending in .csv, .tsv or .json is instead one file of GNU parallel's columns, a row per job, in place of the output (-.csv and the like: on stdout)"},
 		&cli.BoolFlag{Name: "files", Category: catOutput, Usage: "save each job's stdout in a new file in --tmpdir (parXXXXX.par, kept after the run) and print its name instead; stderr is written as usual"},
 		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "print one JSON object per job instead of its output: seq, input, command, exit, signal, start, runtime, cpu_user, cpu_sys (seconds), max_rss (bytes), oom, stdout, stderr"},
-		&cli.BoolFlag{Name: "bar", Category: catOutput, Usage: "show a progress bar on stderr (a plain status line every 5 s, or every $PARMAP_BAR_INTERVAL, when stderr is not a terminal), and at the end what the jobs used: CPU time and the highest peak memory"},
-		&cli.BoolFlag{Name: "progress", Category: catOutput, Usage: "show GNU parallel's progress display on stderr: jobs running/completed and average seconds per job"},
-		&cli.BoolFlag{Name: "eta", Category: catOutput, Usage: "as --progress, led by the estimated time left, jobs left and average seconds per job; at the end, what the jobs used (as --bar)"},
-		&cli.BoolFlag{Name: "no-bar", Category: catOutput, Usage: "never show the progress bar"},
+		&cli.BoolFlag{Name: "bar", Category: catProgress, Usage: "show a progress bar on stderr (a plain status line every 5 s, or every $PARMAP_BAR_INTERVAL, when stderr is not a terminal), and at the end what the jobs used: CPU time and the highest peak memory"},
+		&cli.BoolFlag{Name: "progress", Category: catProgress, Usage: "show GNU parallel's progress display on stderr: jobs running/completed and average seconds per job"},
+		&cli.BoolFlag{Name: "eta", Category: catProgress, Usage: "as --progress, led by the estimated time left, jobs left and average seconds per job; at the end, what the jobs used (as --bar)"},
+		&cli.BoolFlag{Name: "no-bar", Category: catProgress, Usage: "never show the progress bar"},
 		&cli.BoolFlag{Name: "v", Category: catOutput, Usage: "print each job's command line on stdout before its output (GNU parallel's -v)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"t"}, Category: catOutput, Usage: "print each job's command line on stderr as it starts (GNU xargs and parallel -t, --verbose)"},
 

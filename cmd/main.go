@@ -94,43 +94,12 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 // newApp builds the cli application; act runs the configuration the
 // arguments make.
 func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
-	return &cli.App{
-		Name:      "parmap",
-		Usage:     "run a command once per input record, many at a time",
-		UsageText: "parmap [OPTIONS] [COMMAND [ARG...]] [::: RECORD...] [:::: FILE...]\nSOURCE | parmap [OPTIONS] COMMAND [ARG...]",
-		Description: "parmap reads records (lines of standard input, -a files, ::: lists, :::: files) and runs COMMAND " +
-			"once per record, at most -j at a time, each job in its own process group. Each job's output is written " +
-			"whole, as jobs finish or in input order (-k). Replacement strings in COMMAND: {} the record, {.} without " +
-			"extension, {/} basename, {//} dirname, {/.} basename without extension, {#} job number, {%} job slot, " +
-			"{n} field or source n, {^SUFFIX} the record without SUFFIX, {gpu} the job's devices (--gpus). Without any, the record is appended. " +
-			"Several words are run directly (no shell); one command line with shell syntax runs under sh -c with every " +
-			"value quoted for where it lands. Every job gets PARMAP_SEQ and PARMAP_SLOT. " +
-			"With --pipe, standard input is cut into blocks of about --block bytes of whole records, each fed to one job's stdin; " +
-			"--pipepart does the same for a regular file (-a FILE), each job reading its own byte range. " +
-			"With --reuse, COMMAND runs as -j long-lived workers instead: each record is written to a free worker's stdin " +
-			"(a line; NUL-terminated with --reuse-protocol null; a JSON request {\"seq\":N,\"input\":...} with json) and the worker " +
-			"answers it with one line on stdout (json: {\"seq\":N,\"output\":...} or {\"seq\":N,\"error\":...}, in any order), " +
-			"flushing after each answer. A worker that dies, breaks the protocol or stays silent past --timeout is restarted; " +
-			"the records in flight to it fail. " +
-			"SIGINT/SIGTERM go to every job's process group (SIGKILL after --kill-after); SIGHUP drains (jobs never started are not logged); Ctrl-Z stops the jobs too. " +
-			"If parmap dies, even by SIGKILL, a guard process kills every job's group and every process carrying the run's " +
-			"PARMAP_RUN mark, and holds the --joblog lock until then, so --resume never runs beside a survivor. " +
-			"Out of file descriptors or processes, a job waits for a running one to end and -j is lowered, with one warning. " +
-			"Output that cannot be written (standard output, --tmpdir, --results, --joblog) is named in one line and the run exits 255. " +
-			"Exit status: 0 when every job succeeded, 1-100 the number of failed jobs, 101 more than 100, 255 other errors. " +
-			"Long options may be shortened to any unique beginning, and an option given twice takes its last value, as in GNU parallel. " +
-			"Run under the name parallel (a symlink), parmap is GNU parallel: the command's words make one shell command line, $PARALLEL holds more options, and messages start with parallel:. " +
-			"Run under the name xargs, it is GNU xargs 4.9: its options, blank and quote splitting of the input, -L, -s, -x, -E, -t, -p and exit statuses 123-127 (see xargs --help).\n\n" +
-			"Examples:\n\n" +
-			"    seq 1000 | parmap -j4 -k echo {}\n" +
-			"    find . -name '*.log' -print0 | parmap -0 gzip -9\n" +
-			"    parmap --tag wc -l ::: *.txt\n" +
-			"    parmap 'grep -c ERROR {} | sed \"s/^/{}: /\"' ::: a.log b.log\n" +
-			"    parmap convert {} {.}.png ::: *.jpg\n" +
-			"    cat urls.txt | parmap --bar -j 8 curl -fsSO {}\n" +
-			"    zcat access.log.gz | parmap --pipe --block 20M grep -c ' 500 '\n" +
-			"    seq 1000000 | parmap --reuse --window 64 -k awk -W interactive '{print $1*2; fflush()}'\n" +
-			"    ln -s \"$(command -v parmap)\" ~/bin/xargs; find . -name '*.o' -print0 | xargs -0 -P4 rm -f",
+	app := &cli.App{
+		Name:  "parmap",
+		Usage: summary,
+		// --help is writeHelp's (help.go), the man page manPage's: both
+		// group the options in the order of the data flow.
+		CustomAppHelpTemplate:     helpTemplate,
 		Version:                   Version,
 		HideVersion:               true, // parmap's own --version, -V: -v is GNU parallel's
 		Flags:                     flags(),
@@ -169,6 +138,8 @@ func newApp(stdout, stderr io.Writer, act func(*invocation)) *cli.App {
 			return nil
 		},
 	}
+	app.ExtraInfo = helpInfo(app)
+	return app
 }
 
 // describe words an error for the one-line message. splitArgs reports

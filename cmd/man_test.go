@@ -3,8 +3,10 @@ package cmd
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -22,7 +24,8 @@ func TestManPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{".TH parmap 1", "--keep-order", "--arg-file", "--completion"} {
+	for _, want := range []string{".TH PARMAP 1", `\-\-keep\-order`, `\-\-arg\-file`, `\-\-completion`,
+		".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH EXAMPLES", ".SH SEE ALSO"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("man page lacks %q", want)
 		}
@@ -54,7 +57,7 @@ func TestManPageRenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww")
+	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-P", "-cbou")
 	cmd.Stdin = strings.NewReader(page)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -63,5 +66,52 @@ func TestManPageRenders(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "keep-order") {
 		t.Errorf("rendered page lacks keep-order:\n%s", stdout.String())
+	}
+}
+
+// The committed page, as man shows it, has every character the help has:
+// the --results layout with its braces and <job number>, every option's
+// every name, the sections after the options, in order. Skipped where man
+// is not installed (CI's .ci/run installs man-db).
+func TestManPageShowsEverything(t *testing.T) {
+	man, err := exec.LookPath("man")
+	if err != nil {
+		t.Skip("man is not installed")
+	}
+	cmd := exec.Command(man, "-l", manFile)
+	cmd.Env = append(os.Environ(), "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat", "LC_ALL=C.UTF-8")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("man -l %s: %v", manFile, err)
+	}
+	// One space for each run of blanks: the page is filled and adjusted.
+	page := strings.Join(strings.Fields(string(out)), " ")
+	if n := strings.Count(page, "{stdout"); n < 1 {
+		t.Errorf("the rendered page has no {stdout (--results' layout):\n%s", page)
+	}
+	for _, want := range []string{"DIR/<job number>/{stdout,stderr,exitval,input,resources}", "{/RE/S} {//RE/S}",
+		"\\t \\n \\0 \\\\ \\xHH", `{"seq":N,"input":...}`, "${\u2026}", "'{print $1*2; fflush()}'", "{^SUFFIX}"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the rendered page lacks %q", want)
+		}
+	}
+	app := newApp(io.Discard, io.Discard, nil)
+	app.Setup()
+	for _, group := range optionGroups(app) {
+		for _, o := range group {
+			for _, n := range o.names {
+				if !regexp.MustCompile(`(^|[\s,(])` + regexp.QuoteMeta(n) + `($|[\s,)])`).MatchString(page) {
+					t.Errorf("the rendered page lacks the option %s", n)
+				}
+			}
+		}
+	}
+	at := 0
+	for _, section := range []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "ENVIRONMENT", "EXAMPLES", "SEE ALSO"} {
+		i := strings.Index(page, " "+section+" ")
+		if i < at {
+			t.Errorf("section %s missing or out of order", section)
+		}
+		at = max(i, at)
 	}
 }

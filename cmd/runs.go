@@ -42,12 +42,6 @@ func runsParent(c *cli.Context) (string, error) {
 // runCommand carries out the background-run command the options ask for;
 // handled is false when they ask for none (a run to start).
 func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr io.Writer) (handled bool, err error) {
-	if c.Bool("semaphore") {
-		if c.App.Metadata["supervising"] == true {
-			return false, nil // the supervisor of a semaphore's run
-		}
-		return true, semaphore(c, tail)
-	}
 	var op, id string
 	for _, name := range runCommands {
 		if c.IsSet(name) {
@@ -60,11 +54,25 @@ func runCommand(c *cli.Context, tail []string, stdin io.Reader, stdout, stderr i
 			}
 		}
 	}
+	if c.Bool("semaphore") {
+		if c.App.Metadata["supervising"] == true {
+			return false, nil // the supervisor of a semaphore's run
+		}
+		if op != "" {
+			if err := runCommandOptions(c, op); err != nil {
+				return true, err
+			}
+		}
+		return true, semaphore(c, tail)
+	}
 	if op == "" {
 		if c.IsSet("now") {
 			return true, usagef("--now goes with --stop ID")
 		}
 		return false, nil
+	}
+	if err := runCommandOptions(c, op); err != nil {
+		return true, err
 	}
 	if op != "set-jobs" && op != "add" && op != "resume-run" && len(tail) > 0 {
 		return true, usagef("--%s takes no command: %q is extra", op, tail[0])

@@ -54,7 +54,8 @@ type Config struct {
 	// two running jobs share a set. Not with Hosts or Slurm.
 	Devices []string
 	CPUs    [][]int
-	// DryRun expands every command and prints it instead of running it.
+	// DryRun expands every command and prints it instead of running it,
+	// in input order (KeepOrder or not).
 	DryRun bool
 	// Verbose writes each job's command line to stdout before its output,
 	// tagged as its output is (GNU parallel's -v); Trace writes it to

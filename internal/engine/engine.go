@@ -262,10 +262,13 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 			return r, err
 		}
 		r.closers = append(r.closers, func() { r.log.Close() })
-		switch {
-		case cfg.ResumeFailed:
+	}
+	if cfg.Joblog != "" && cfg.Joblog != joblog.Stdout && cfg.Resume {
+		// A dry run reads the log too (and writes none): it prints what
+		// the resumed run would run.
+		if cfg.ResumeFailed {
 			r.skip, err = joblog.Succeeded(cfg.Joblog, cfg.Success)
-		case cfg.Resume:
+		} else {
 			r.skip, err = joblog.Logged(cfg.Joblog)
 		}
 		if err != nil {

@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -123,10 +125,26 @@ func TestShardAndDryRunWriteOnlyTheirJobs(t *testing.T) {
 	cfg := config(t, []string{"echo", "{}"}, "a", "b", "c", "d", "e")
 	cfg.DryRun, cfg.Shard = true, Shard{K: 1, N: 2}
 	res := runConfig(t, cfg)
-	// Without -k, the lines come as the jobs end: compare them as a set.
-	got := strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n")
-	if len(got) != 2 || !(got[0] == "echo b" && got[1] == "echo d" || got[0] == "echo d" && got[1] == "echo b") {
-		t.Fatalf("stdout %q, want the commands of jobs 2 and 4 only", res.stdout)
+	// A dry run prints in input order, -k or not.
+	if res.stdout != "echo b\necho d\n" {
+		t.Fatalf("stdout %q, want the commands of jobs 2 and 4 only, in order", res.stdout)
+	}
+}
+
+// A dry run's jobs end in no particular order (nothing runs, every slot
+// hands its job back at once); the commands are printed in input order
+// all the same, as GNU parallel prints them.
+func TestDryRunPrintsInInputOrder(t *testing.T) {
+	var vals []string
+	var want strings.Builder
+	for i := 1; i <= 2000; i++ {
+		vals = append(vals, strconv.Itoa(i))
+		fmt.Fprintf(&want, "echo %d\n", i)
+	}
+	cfg := config(t, []string{"echo", "{}"}, vals...)
+	cfg.DryRun, cfg.Jobs = true, 16
+	if res := runConfig(t, cfg); res.stdout != want.String() {
+		t.Fatalf("stdout is not in input order:\n%.300s", res.stdout)
 	}
 }
 

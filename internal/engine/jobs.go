@@ -57,7 +57,9 @@ func (r *run) runJobs(ctx context.Context) Summary {
 		r.captures = pmap.NewCapturePool(cfg.TmpDir, maxHeldCaptures)
 		defer r.captures.Close()
 	}
-	if cfg.KeepOrder {
+	if cfg.KeepOrder || cfg.DryRun {
+		// A dry run prints the commands in input order, as GNU parallel:
+		// its jobs end in no order, since nothing runs.
 		r.order = pmap.NewMap(1, r.emit)
 	} else {
 		r.order = pmap.NewQueue(r.emit)

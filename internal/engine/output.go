@@ -146,7 +146,7 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 	r.usage.add(j.rec.Seq, res.Usage)
 	if cfg.DryRun {
 		if res.Err == nil {
-			j.out.form = dryRun
+			j.out.form, j.out.tag = dryRun, r.tag(j, slot)
 		}
 		r.bar.Done(false)
 		r.order.Put(j.rec.Seq, j)
@@ -315,7 +315,7 @@ func (r *run) emit(j *job) {
 	case skipped, live, lines:
 		// Nothing to write, or it is out already.
 	case dryRun:
-		r.wrote(j, r.out.Stdout([]byte(j.cmd.Line+"\n")))
+		r.wrote(j, r.out.Stdout(verboseLine(o.tag, j.cmd.Line)))
 	case jsonLine:
 		r.wrote(j, r.out.Stdout(o.json))
 	case tableLine:
