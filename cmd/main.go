@@ -9,6 +9,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/parmap/parmap/internal/agent"
 	"io"
 	"os"
 	"strings"
@@ -37,6 +38,9 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 func Main() int {
 	if guard.Invoked() {
 		return guard.Main()
+	}
+	if agent.Invoked() {
+		return agent.Main()
 	}
 	return run(os.Args, os.Stdin, os.Stdout, os.Stderr)
 }
