@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 
 // localAgents runs each node's agent here, as this test binary, telling
 // it its node name as Slurm would (SLURMD_NODENAME).
-func localAgents(t *testing.T, slots int, nodes ...string) *Agents {
+func localAgents(t testing.TB, slots int, nodes ...string) *Agents {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -41,21 +41,30 @@ func NodesFromEnv(getenv func(string) string) ([]Node, error) {
 	if !ok {
 		perTask = 1
 	}
-	var tasks []int
+	var taskCounts []int
 	if getenv("SLURM_NTASKS") != "" || getenv("SLURM_NPROCS") != "" {
-		if tasks, err = perNode(getenv, "SLURM_TASKS_PER_NODE", len(names)); err != nil {
+		if taskCounts, err = perNode(getenv, "SLURM_TASKS_PER_NODE", len(names)); err != nil {
 			return nil, err
 		}
 	}
+	total, err := tasks(getenv)
+	if err != nil {
+		return nil, err
+	}
 	nodes := make([]Node, len(names))
 	for i, name := range names {
-		nodes[i] = Node{Name: name, CPUs: 1, Slots: 1}
+		// Without per-node counts, the allocation's tasks are dealt
+		// over the nodes.
+		nodes[i] = Node{Name: name, CPUs: 1, Slots: max(1, total/len(names))}
+		if i < total%len(names) {
+			nodes[i].Slots++
+		}
 		if cpus != nil {
 			nodes[i].CPUs = max(1, cpus[i])
 			nodes[i].Slots = max(1, cpus[i]/perTask)
 		}
-		if tasks != nil {
-			nodes[i].Slots = max(1, tasks[i])
+		if taskCounts != nil {
+			nodes[i].Slots = max(1, taskCounts[i])
 		}
 	}
 	return nodes, nil
@@ -191,9 +200,11 @@ func expandOne(s string) ([]string, error) {
 //   - --overlap: the agent's step shares the CPUs with any other step of
 //     the job, so that it never queues behind them;
 //   - --mem=0: all of the job's memory on the node, without reserving it;
+//   - --unbuffered: the agent's frames pass as written (srun otherwise
+//     holds output back until a newline);
 //   - --quiet: srun's own chatter stays off the agent's stderr.
 func AgentArgv(node Node, agentArgv []string) []string {
 	argv := []string{"srun", "--nodes=1", "--ntasks=1", "--nodelist=" + node.Name,
-		"--cpus-per-task=" + strconv.Itoa(node.CPUs), "--overlap", "--mem=0", "--quiet", "--"}
+		"--cpus-per-task=" + strconv.Itoa(node.CPUs), "--overlap", "--mem=0", "--unbuffered", "--quiet", "--"}
 	return append(argv, agentArgv...)
 }
