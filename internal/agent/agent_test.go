@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/exchange"
 )
 
 // lockedBuf is a writer safe for the client's reader goroutine and the test.
@@ -43,8 +44,7 @@ func pair(t *testing.T, slots int) (*Client, chan error, func()) {
 		served <- Serve(toAgentR, fromAgentW, []string{"PATH=" + os.Getenv("PATH"), "BASE=1"})
 		fromAgentW.Close()
 	}()
-	base := []string{"COORD=1"}
-	c, err := Dial(fromAgentR, toAgentW, slots, base, "test")
+	c, err := Dial(fromAgentR, toAgentW, Options{Node: "test", Slots: slots, Base: []string{"COORD=1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,5 +137,51 @@ func TestMergeEnv(t *testing.T) {
 	got := mergeEnv([]string{"A=1", "B=2"}, []string{"B=3", "C=4"})
 	if strings.Join(got, " ") != "A=1 B=3 C=4" {
 		t.Fatal(got)
+	}
+}
+
+func TestAgentCancelsWaitingJobs(t *testing.T) {
+	c, _, _ := pair(t, 1)
+	var out lockedBuf
+	running, err := channel.Start(channel.Spec{Remote: c, Argv: []string{"sh", "-c", "echo up; exec sleep 60"}, Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(out.String(), "up") {
+		time.Sleep(5 * time.Millisecond) // polls an event: the job's first output
+	}
+	waiting, err := channel.Start(channel.Spec{Remote: c, Argv: []string{"sh", "-c", "echo must not run"}, Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Cancel()
+	if res := waiting.Wait(); res.Err != exchange.ErrNotStarted {
+		t.Fatalf("waiting job: %+v", res)
+	}
+	running.Stop(syscall.SIGTERM, time.Second)
+	if res := running.Wait(); res.Signal != syscall.SIGTERM {
+		t.Fatalf("running job: %+v", res)
+	}
+	if strings.Contains(out.String(), "must not") {
+		t.Fatalf("the cancelled job ran: %q", out.String())
+	}
+}
+
+func TestAgentTimesJobsOut(t *testing.T) {
+	toAgentR, toAgentW, _ := os.Pipe()
+	fromAgentR, fromAgentW, _ := os.Pipe()
+	go Serve(toAgentR, fromAgentW, os.Environ())
+	t.Cleanup(func() { toAgentW.Close(); fromAgentR.Close() })
+	c, err := Dial(fromAgentR, toAgentW, Options{Slots: 1, SlotEnv: true, SlotBase: 4, Timeout: 200 * time.Millisecond, Grace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, out, _ := run(t, c, "sh", "-c", "echo $PARMAP_SLOT $PARALLEL_JOBSLOT")
+	if res.Exit != 0 || out != "5 5\n" {
+		t.Fatalf("slot env: %+v %q", res, out)
+	}
+	res, _, _ = run(t, c, "sleep", "60")
+	if !res.TimedOut || res.Signal != syscall.SIGTERM {
+		t.Fatalf("timeout: %+v", res)
 	}
 }

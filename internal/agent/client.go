@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/exchange"
 )
 
 // LostError fails the jobs in flight on an agent whose connection broke:
@@ -41,7 +43,7 @@ type Client struct {
 	Hello Hello
 
 	w    *writer
-	base []string // the coordinator's environment the jobs' Env start with
+	opt  Options
 	lost chan struct{}
 
 	mu   sync.Mutex
@@ -51,16 +53,34 @@ type Client struct {
 	bye  bool       // the agent said bye
 }
 
-// Dial says hello over r and w (the agent's stdout and stdin) with the
-// slots the agent is to run, reads the agent's hello and starts reading
-// its frames. base is the environment every job's Spec.Env starts with:
-// Start sends only what follows it, and the job gets the agent's own
-// environment plus that. node names the agent in errors until its hello
-// names it.
-func Dial(r io.Reader, w io.Writer, slots int, base []string, node string) (*Client, error) {
-	c := &Client{w: newWriter(w), base: base, jobs: make(map[uint64]*Remote), lost: make(chan struct{})}
-	c.Hello.Node = node
-	if err := c.w.write(Frame{Kind: KindHello, Payload: encode(Hello{Version: Version, Slots: slots})}); err != nil {
+// Options are what the coordinator tells an agent, and how it sends jobs.
+type Options struct {
+	// Node names the agent in errors until its hello names it.
+	Node string
+	// Slots is how many jobs the agent runs at once. With SlotEnv, the
+	// agent numbers them from SlotBase+1 in each job's PARMAP_SLOT and
+	// PARALLEL_JOBSLOT (the coordinator sends jobs ahead of free slots).
+	Slots    int
+	SlotEnv  bool
+	SlotBase int
+	// Base is the environment every job's Spec.Env starts with: Start
+	// sends only what follows it, and the job gets the agent's own
+	// environment plus that.
+	Base []string
+	// Timeout, when above 0, is every job's time limit, counted on the
+	// agent from when the job starts; Grace is how long it gets between
+	// SIGTERM and SIGKILL.
+	Timeout, Grace time.Duration
+}
+
+// Dial says hello over r and w (the agent's stdout and stdin), reads the
+// agent's hello and starts reading its frames.
+func Dial(r io.Reader, w io.Writer, o Options) (*Client, error) {
+	c := &Client{w: newWriter(w), opt: o, jobs: make(map[uint64]*Remote), lost: make(chan struct{})}
+	c.Hello.Node = o.Node
+	r = bufio.NewReaderSize(r, 64<<10)
+	hello := Hello{Version: Version, Slots: o.Slots, SlotEnv: o.SlotEnv, SlotBase: o.SlotBase}
+	if err := c.w.write(Frame{Kind: KindHello, Payload: encode(hello)}); err != nil {
 		return nil, err
 	}
 	f, err := ReadFrame(r)
@@ -78,7 +98,7 @@ func Dial(r io.Reader, w io.Writer, slots int, base []string, node string) (*Cli
 		return nil, fmt.Errorf("agent speaks protocol version %d, want %d", h.Version, Version)
 	}
 	if h.Node == "" {
-		h.Node = node
+		h.Node = o.Node
 	}
 	c.Hello = h
 	go c.read(r)
@@ -170,9 +190,9 @@ func (c *Client) Start(spec channel.Spec) (channel.RemoteProcess, error) {
 	if spec.Feed != nil || spec.Stdin != nil || len(spec.ExtraFiles) > 0 {
 		return nil, ErrUnsupported
 	}
-	env := spec.Env
-	if len(env) >= len(c.base) && sameStrings(env[:len(c.base)], c.base) {
-		env = env[len(c.base):]
+	env, base := spec.Env, c.opt.Base
+	if len(env) >= len(base) && sameStrings(env[:len(base)], base) {
+		env = env[len(base):]
 	}
 	j := &Remote{c: c, spec: spec, start: time.Now(), done: make(chan struct{})}
 	c.mu.Lock()
@@ -188,11 +208,17 @@ func (c *Client) Start(spec channel.Spec) (channel.RemoteProcess, error) {
 	j.seq = c.next
 	c.jobs[j.seq] = j
 	c.mu.Unlock()
-	argv := spec.Argv
-	if err := c.w.write(Frame{Kind: KindJob, Seq: j.seq, Payload: encode(Job{Argv: argv, Env: env})}); err != nil {
+	job := Job{Argv: spec.Argv, Env: env, TimeoutNs: int64(c.opt.Timeout), GraceNs: int64(c.opt.Grace)}
+	if err := c.w.write(Frame{Kind: KindJob, Seq: j.seq, Payload: encode(job)}); err != nil {
 		c.lose(err, nil)
 	}
 	return j, nil
+}
+
+// Cancel tells the agent to start none of the jobs waiting for a slot:
+// they come back with exchange.ErrNotStarted.
+func (c *Client) Cancel() error {
+	return c.w.write(Frame{Kind: KindCancel})
 }
 
 // Close tells the agent there are no more jobs; it exits once those it
@@ -267,7 +293,10 @@ func (j *Remote) out(i int, p []byte) {
 
 // result turns the agent's result into the channel's.
 func (j *Remote) result(r JobResult) channel.Result {
-	res := channel.Result{Exit: r.Exit, Signal: syscall.Signal(r.Signal), Start: j.start, Runtime: time.Duration(r.RuntimeNs)}
+	if r.NotStarted {
+		return channel.Result{Err: exchange.ErrNotStarted}
+	}
+	res := channel.Result{Exit: r.Exit, Signal: syscall.Signal(r.Signal), Start: j.start, Runtime: time.Duration(r.RuntimeNs), TimedOut: r.TimedOut}
 	if r.StartNs != 0 {
 		res.Start = time.Unix(0, r.StartNs)
 	}

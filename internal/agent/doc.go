@@ -21,18 +21,24 @@
 //
 // Kinds and payloads:
 //
-//	'H' hello   both ways, first; JSON Hello {version, slots, node, pid, step}.
-//	            The coordinator sends its hello, the agent answers with its
-//	            own; a version other than Version ends the connection.
-//	'J' job     to the agent; JSON Job {argv, env}; seq is new and > 0.
+//	'H' hello   both ways, first; JSON Hello {version, slots, slot_env,
+//	            slot_base, node, pid, step}. The coordinator sends its
+//	            hello, the agent answers with its own; a version other than
+//	            Version ends the connection.
+//	'J' job     to the agent; JSON Job {argv, env, timeout_ns, grace_ns};
+//	            seq is new and > 0. The agent runs at most slots jobs at
+//	            once; the others wait, in no promised order, for a slot.
 //	'S' signal  to the agent; JSON Signal {signal, stop, grace_ns}, for a
-//	            running job (timeout, Ctrl-C, halt). Unknown seqs are ignored.
+//	            job (Ctrl-C, halt). A stop of a job still waiting for a
+//	            slot answers it not_started. Unknown seqs are ignored.
+//	'C' cancel  to the agent; no payload: every job waiting for a slot is
+//	            answered not_started (the run starts no more jobs).
 //	'O' stdout  from the agent; raw bytes, at most ChunkSize per frame,
 //	'E' stderr  sent as the job writes them (memory stays bounded whatever
 //	            the job's output).
 //	'R' result  from the agent; JSON JobResult {exit, signal, start_ns,
-//	            runtime_ns, err, start_exit, cpu_user_ns, cpu_sys_ns,
-//	            max_rss}; the job's last frame.
+//	            runtime_ns, err, start_exit, timed_out, not_started,
+//	            cpu_user_ns, cpu_sys_ns, max_rss}; the job's last frame.
 //	'B' bye     to the agent: no more jobs; the agent finishes those it has,
 //	            answers bye and exits. Its input ending without bye (the
 //	            coordinator died) makes it stop its jobs and exit.

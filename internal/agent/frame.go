@@ -20,6 +20,7 @@ const (
 	KindStderr byte = 'E' // from the agent: a chunk of a job's stderr (raw)
 	KindResult byte = 'R' // from the agent: JobResult (JSON), the job's last frame
 	KindSignal byte = 'S' // to the agent: Signal (JSON)
+	KindCancel byte = 'C' // to the agent: start none of the jobs waiting for a slot
 	KindBye    byte = 'B' // both ways: no more jobs (to), all jobs done (from)
 )
 
@@ -83,7 +84,7 @@ func unexpected(err error) error {
 
 func knownKind(k byte) bool {
 	switch k {
-	case KindHello, KindJob, KindStdout, KindStderr, KindResult, KindSignal, KindBye:
+	case KindHello, KindJob, KindStdout, KindStderr, KindResult, KindSignal, KindCancel, KindBye:
 		return true
 	}
 	return false

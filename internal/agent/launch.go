@@ -111,10 +111,10 @@ type Agent struct {
 // ErrHelloTimeout is an agent that did not say hello in time.
 var ErrHelloTimeout = errors.New("no hello in time")
 
-// Open launches the agent for node, which is to run slots jobs at once,
-// and says hello; an agent that has not answered within timeout is killed.
-// Errors are *StartError.
-func Open(l Launcher, node string, slots int, base []string, timeout time.Duration) (*Agent, error) {
+// Open launches the agent for o.Node and says hello; an agent that has
+// not answered within timeout is killed. Errors are *StartError.
+func Open(l Launcher, o Options, timeout time.Duration) (*Agent, error) {
+	node := o.Node
 	p, err := l.Launch(node)
 	if err != nil {
 		return nil, &StartError{Node: node, Err: err}
@@ -125,7 +125,7 @@ func Open(l Launcher, node string, slots int, base []string, timeout time.Durati
 	}
 	ch := make(chan dialed, 1)
 	go func() {
-		c, err := Dial(p.Stdout, p.Stdin, slots, base, node)
+		c, err := Dial(p.Stdout, p.Stdin, o)
 		ch <- dialed{c, err}
 	}()
 	var d dialed
@@ -139,7 +139,7 @@ func Open(l Launcher, node string, slots int, base []string, timeout time.Durati
 	if d.err != nil {
 		p.Kill()
 		<-p.exited
-		if errors.Is(d.err, io.ErrUnexpectedEOF) && p.waitErr != nil {
+		if d.err != ErrHelloTimeout && p.waitErr != nil {
 			d.err = p.waitErr // "exit status 1" says more than a broken pipe
 		}
 		return nil, &StartError{Node: node, Err: d.err, Stderr: p.Stderr()}

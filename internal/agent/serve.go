@@ -1,13 +1,16 @@
 package agent
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -37,6 +40,7 @@ func Main() int {
 // ended). env is the jobs' environment, to which each job adds its own.
 func Serve(r io.Reader, w io.Writer, env []string) error {
 	s := &server{w: newWriter(w), env: env, jobs: make(map[uint64]*served), paths: make(map[string]string)}
+	r = bufio.NewReaderSize(r, 64<<10)
 	f, err := ReadFrame(r)
 	if err != nil {
 		return fmt.Errorf("no hello: %w", err)
@@ -54,7 +58,11 @@ func Serve(r io.Reader, w io.Writer, env []string) error {
 	if h.Slots < 1 {
 		h.Slots = 1
 	}
-	s.slots = make(chan struct{}, h.Slots)
+	s.slots = make(chan int, h.Slots)
+	for i := 1; i <= h.Slots; i++ {
+		s.slots <- i
+	}
+	s.slotEnv, s.slotBase = h.SlotEnv, h.SlotBase
 	me := Hello{Version: Version, Slots: h.Slots, Node: nodeName(), Pid: os.Getpid()}
 	if id, step := os.Getenv("SLURM_JOB_ID"), os.Getenv("SLURM_STEP_ID"); step != "" {
 		me.Step = id + "." + step
@@ -86,6 +94,8 @@ func Serve(r io.Reader, w io.Writer, env []string) error {
 			if decode(f, &sig) == nil {
 				s.signal(f.Seq, sig)
 			}
+		case KindCancel:
+			s.cancelWaiting()
 		case KindBye:
 			s.wg.Wait()
 			return s.w.write(Frame{Kind: KindBye})
@@ -104,10 +114,12 @@ func nodeName() string {
 
 // server is one agent's state.
 type server struct {
-	w     *writer
-	env   []string
-	slots chan struct{} // a token per running job
-	wg    sync.WaitGroup
+	w        *writer
+	env      []string
+	slots    chan int // the free slots' numbers, 1..Slots
+	slotEnv  bool     // Hello.SlotEnv
+	slotBase int
+	wg       sync.WaitGroup
 
 	mu    sync.Mutex
 	jobs  map[uint64]*served
@@ -116,22 +128,29 @@ type server struct {
 
 // served is one job of the agent.
 type served struct {
-	child   *channel.Child // nil until started
-	stopped *Signal        // a stop that came before it started
+	child  *channel.Child // nil until started
+	cancel chan struct{}  // closed when it is not to start after all
+	gone   bool           // cancel is closed
 }
 
-// start runs a job in a goroutine of its own, once a slot is free.
+// start runs a job in a goroutine of its own, once a slot is free; a job
+// cancelled or stopped while it waits is answered not started.
 func (s *server) start(seq uint64, j Job) {
-	sv := &served{}
+	sv := &served{cancel: make(chan struct{})}
 	s.mu.Lock()
 	s.jobs[seq] = sv
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.slots <- struct{}{}
-		defer func() { <-s.slots }()
-		res := s.run(seq, sv, j)
+		var res JobResult
+		select {
+		case slot := <-s.slots:
+			res = s.run(seq, sv, j, slot)
+			s.slots <- slot
+		case <-sv.cancel:
+			res = JobResult{NotStarted: true}
+		}
 		s.mu.Lock()
 		delete(s.jobs, seq)
 		s.mu.Unlock()
@@ -139,19 +158,24 @@ func (s *server) start(seq uint64, j Job) {
 	}()
 }
 
-// run runs one job and waits for it.
-func (s *server) run(seq uint64, sv *served, j Job) JobResult {
+// run runs one job in slot and waits for it.
+func (s *server) run(seq uint64, sv *served, j Job, slot int) JobResult {
+	env := j.Env
+	if s.slotEnv {
+		n := strconv.Itoa(s.slotBase + slot)
+		env = append(env[:len(env):len(env)], "PARMAP_SLOT="+n, "PARALLEL_JOBSLOT="+n)
+	}
 	spec := channel.Spec{
 		Path:   s.lookPath(j.Argv[0]),
 		Argv:   j.Argv,
-		Env:    mergeEnv(s.env, j.Env),
+		Env:    mergeEnv(s.env, env),
 		Stdout: &chunks{w: s.w, kind: KindStdout, seq: seq},
 		Stderr: &chunks{w: s.w, kind: KindStderr, seq: seq},
 	}
 	s.mu.Lock()
-	if sig := sv.stopped; sig != nil {
+	if sv.gone {
 		s.mu.Unlock()
-		return JobResult{Exit: 128 + sig.Signal, Signal: sig.Signal, StartNs: time.Now().UnixNano()}
+		return JobResult{NotStarted: true}
 	}
 	child, err := channel.Start(spec)
 	if err == nil {
@@ -166,11 +190,19 @@ func (s *server) run(seq uint64, sv *served, j Job) JobResult {
 		}
 		return res
 	}
+	var timedOut atomic.Bool
+	if j.TimeoutNs > 0 {
+		t := time.AfterFunc(time.Duration(j.TimeoutNs), func() {
+			timedOut.Store(true)
+			child.Stop(syscall.SIGTERM, time.Duration(j.GraceNs))
+		})
+		defer t.Stop()
+	}
 	r := child.Wait()
 	if r.Lingering {
 		channel.KillGroup(r.Pgid)
 	}
-	res := JobResult{Exit: r.Exit, Signal: int(r.Signal), StartNs: r.Start.UnixNano(), RuntimeNs: int64(r.Runtime)}
+	res := JobResult{Exit: r.Exit, Signal: int(r.Signal), StartNs: r.Start.UnixNano(), RuntimeNs: int64(r.Runtime), TimedOut: timedOut.Load()}
 	if r.Err != nil {
 		res.Err = r.Err.Error()
 	}
@@ -208,7 +240,7 @@ func (s *server) signal(seq uint64, sig Signal) {
 	case sv == nil:
 	case sv.child == nil:
 		if sig.Stop {
-			sv.stopped = &sig
+			sv.drop()
 		}
 	case sig.Stop:
 		sv.child.Stop(syscall.Signal(sig.Signal), time.Duration(sig.GraceNs))
@@ -225,8 +257,27 @@ func (s *server) stopAll() {
 		if sv.child != nil {
 			sv.child.Stop(syscall.SIGTERM, 0)
 		} else {
-			sv.stopped = &Signal{Signal: int(syscall.SIGTERM), Stop: true}
+			sv.drop()
 		}
+	}
+}
+
+// cancelWaiting answers every job waiting for a slot not started.
+func (s *server) cancelWaiting() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sv := range s.jobs {
+		if sv.child == nil {
+			sv.drop()
+		}
+	}
+}
+
+// drop makes a job that has not started never start. s.mu is held.
+func (sv *served) drop() {
+	if !sv.gone {
+		sv.gone = true
+		close(sv.cancel)
 	}
 }
 

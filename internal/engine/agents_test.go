@@ -174,3 +174,29 @@ func TestAgentThatCannotStart(t *testing.T) {
 		t.Fatalf("no agent: %+v", res.sum)
 	}
 }
+
+// Sent ahead of free slots, jobs still see the slot they run in: each
+// node's own range. A command that uses {%} is sent one per slot.
+func TestAgentsSlots(t *testing.T) {
+	recs := make([]string, 40)
+	for i := range recs {
+		recs[i] = strconv.Itoa(i)
+	}
+	cfg := config(t, []string{"sh", "-c", `echo $SLURMD_NODENAME $PARMAP_SLOT`}, recs...)
+	cfg.Agents = localAgents(t, 2, "n1", "n2")
+	res := runConfig(t, cfg)
+	for _, l := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		if l != "n1 1" && l != "n1 2" && l != "n2 3" && l != "n2 4" {
+			t.Fatalf("line %q of %q", l, res.stdout)
+		}
+	}
+	cfg = config(t, []string{"sh", "-c", `echo $0 $PARMAP_SLOT`, "{%}"}, recs...)
+	cfg.Agents = localAgents(t, 2, "n1", "n2")
+	res = runConfig(t, cfg)
+	for _, l := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		f := strings.Fields(l)
+		if f[0] != f[1] || f[0] < "1" || f[0] > "4" {
+			t.Fatalf("line %q of %q", l, res.stdout)
+		}
+	}
+}

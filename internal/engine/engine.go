@@ -251,7 +251,7 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		r.closers = append(r.closers, r.remote.close)
 	}
 	if cfg.Agents != nil && !cfg.DryRun {
-		if r.agents, err = openAgents(ctx, cfg.Agents, r.env, r.notify); err != nil {
+		if r.agents, err = openAgents(ctx, cfg, r.env, r.notify); err != nil {
 			return r, err
 		}
 		r.closers = append(r.closers, r.agents.close)

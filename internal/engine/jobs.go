@@ -78,7 +78,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 		r.remote.x = x
 	}
 	if r.agents != nil {
-		r.agents.x = x
+		r.agents.watch(x)
 	}
 	r.st.Control.attach(x)
 	// The reader goroutine may be blocked reading endless input when the
