@@ -213,6 +213,8 @@ func (b *builder) cluster() error {
 		return usagef("--reuse runs its workers on this machine; drop %s", flag)
 	case !steps && cfg.Pipe != nil:
 		return usagef("--slurm's agents do not feed --pipe blocks to jobs yet; use --slurm-steps")
+	case !steps && cfg.Template.UsesHost():
+		return usagef("{host} and {sshlogin} are known only for jobs run here (:), not on --slurm's nodes; use $(hostname) in a shell command line")
 	}
 	alloc, err := slurm.FromEnv(b.env.getenv)
 	if err != nil {

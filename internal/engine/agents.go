@@ -54,15 +54,16 @@ type agentPool struct {
 // millisecond each way, more on a loaded machine). Measured on the test
 // bed (2,000 x true), 1 ran at about half local parmap's rate, 2 at about
 // 0.7 and 3 at about local's. Jobs whose command depends on the slot they
-// run in ({%}, --tagstring {%}, xargs --process-slot-var) get one per
-// slot. A job held is not started when the run stops (the agent answers
+// run in ({%}, --tagstring {%}, xargs --process-slot-var), and runs
+// under --delay, get one per slot. A job held is not started when the run stops (the agent answers
 // it not started), and its --timeout counts from when it starts there.
 const ahead = 3
 
 // sendAhead reports whether cfg's jobs may be sent to an agent ahead of
-// a free slot there: their command must not depend on the slot.
+// a free slot there: their command must not depend on the slot, and
+// --delay must space the starts, which the agent does not.
 func sendAhead(cfg *Config) bool {
-	return !cfg.Template.UsesSlot() && cfg.SlotVar == "" && (cfg.TagText == nil || !cfg.TagText.UsesSlot())
+	return !cfg.Template.UsesSlot() && cfg.SlotVar == "" && (cfg.TagText == nil || !cfg.TagText.UsesSlot()) && cfg.Delay == 0
 }
 
 // openAgents starts every node's agent at once. One that does not start
