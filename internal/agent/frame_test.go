@@ -79,3 +79,23 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// An agent fed garbage, or a wrong hello, ends with an error and starts
+// nothing.
+func TestServeRefusesGarbage(t *testing.T) {
+	for name, in := range map[string][]byte{
+		"garbage":   []byte("GET / HTTP/1.1\r\n\r\n"),
+		"not hello": AppendFrame(nil, Frame{Kind: KindJob, Seq: 1, Payload: encode(Job{Argv: []string{"true"}})}),
+		"version":   AppendFrame(nil, Frame{Kind: KindHello, Payload: encode(Hello{Version: 99})}),
+		"bad json":  AppendFrame(nil, Frame{Kind: KindHello, Payload: []byte("{")}),
+		"empty":     nil,
+	} {
+		var out bytes.Buffer
+		if err := Serve(bytes.NewReader(in), &out, nil); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: the agent answered %q", name, out.Bytes())
+		}
+	}
+}
