@@ -73,6 +73,10 @@ func TestAgentRunsJobs(t *testing.T) {
 	if res.Exit != 3 || res.Err != nil || out != "out 1 none x\n" || errs != "err\n" {
 		t.Fatalf("res %+v out %q err %q", res, out, errs)
 	}
+	res, _, _ = run(t, c, "sh", "-c", "head -c 20000000 /dev/zero | tr -d x > /dev/null")
+	if res.Usage.User+res.Usage.Sys == 0 || res.Usage.MaxRSS < 1<<20 {
+		t.Fatalf("usage: %+v", res.Usage)
+	}
 	res, _, _ = run(t, c, "sh", "-c", "kill -TERM $$")
 	if res.Signal != syscall.SIGTERM || res.Exit != 128+15 {
 		t.Fatalf("signal: %+v", res)

@@ -296,7 +296,8 @@ func (j *Remote) result(r JobResult) channel.Result {
 	if r.NotStarted {
 		return channel.Result{Err: exchange.ErrNotStarted}
 	}
-	res := channel.Result{Exit: r.Exit, Signal: syscall.Signal(r.Signal), Start: j.start, Runtime: time.Duration(r.RuntimeNs), TimedOut: r.TimedOut}
+	res := channel.Result{Exit: r.Exit, Signal: syscall.Signal(r.Signal), Start: j.start, Runtime: time.Duration(r.RuntimeNs), TimedOut: r.TimedOut,
+		Usage: channel.Usage{User: time.Duration(r.CPUUserNs), Sys: time.Duration(r.CPUSysNs), MaxRSS: r.MaxRSS}}
 	if r.StartNs != 0 {
 		res.Start = time.Unix(0, r.StartNs)
 	}

@@ -202,7 +202,8 @@ func (s *server) run(seq uint64, sv *served, j Job, slot int) JobResult {
 	if r.Lingering {
 		channel.KillGroup(r.Pgid)
 	}
-	res := JobResult{Exit: r.Exit, Signal: int(r.Signal), StartNs: r.Start.UnixNano(), RuntimeNs: int64(r.Runtime), TimedOut: timedOut.Load()}
+	res := JobResult{Exit: r.Exit, Signal: int(r.Signal), StartNs: r.Start.UnixNano(), RuntimeNs: int64(r.Runtime), TimedOut: timedOut.Load(),
+		CPUUserNs: int64(r.Usage.User), CPUSysNs: int64(r.Usage.Sys), MaxRSS: r.Usage.MaxRSS}
 	if r.Err != nil {
 		res.Err = r.Err.Error()
 	}
