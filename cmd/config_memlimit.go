@@ -47,7 +47,7 @@ func (b *builder) limits() error {
 	switch cfg := b.cfg; {
 	case cfg.Hosts != nil:
 		return usagef("%s limits jobs run on this machine; drop -S or --sshloginfile", flag)
-	case cfg.Slurm != nil:
+	case cfg.Slurm != nil, cfg.Agents != nil:
 		return usagef("%s limits jobs run on this machine; under --slurm use srun's --mem and --cpus-per-task", flag)
 	case cfg.Reuse != nil:
 		return usagef("%s limits one job each; drop --reuse", flag)

@@ -92,7 +92,11 @@ type StartError struct {
 }
 
 func (e *StartError) Error() string {
-	s := fmt.Sprintf("node %s: the agent did not start: %v", e.Node, e.Err)
+	node := "node " + e.Node
+	if e.Node == "" {
+		node = "the allocation's node"
+	}
+	s := fmt.Sprintf("%s: the agent did not start: %v", node, e.Err)
 	if e.Stderr != "" {
 		s += " (" + e.Stderr + ")"
 	}
@@ -104,7 +108,7 @@ func (e *StartError) Unwrap() error { return e.Err }
 // Agent is a launched agent and the connection to it.
 type Agent struct {
 	*Client
-	Node string // the node it was launched for
+	Node string // the node it was launched for (else the one it says it runs on)
 	proc *Process
 }
 
@@ -143,6 +147,9 @@ func Open(l Launcher, o Options, timeout time.Duration) (*Agent, error) {
 			d.err = p.waitErr // "exit status 1" says more than a broken pipe
 		}
 		return nil, &StartError{Node: node, Err: d.err, Stderr: p.Stderr()}
+	}
+	if node == "" {
+		node = d.c.Hello.Node // launched where the launcher chose
 	}
 	return &Agent{Client: d.c, Node: node, proc: p}, nil
 }

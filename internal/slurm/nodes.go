@@ -17,18 +17,20 @@ type Node struct {
 }
 
 // NodesFromEnv reads the allocation's nodes (SLURM_JOB_NODELIST, in
-// Slurm's compressed form "n[1-3,7],gpu01") and their shares.
+// Slurm's compressed form "n[1-3,7],gpu01") and their shares. Without the
+// list it is one node with no name (AgentArgv then lets srun pick it) and
+// the allocation's tasks.
 func NodesFromEnv(getenv func(string) string) ([]Node, error) {
 	list := getenv("SLURM_JOB_NODELIST")
 	if list == "" {
 		list = getenv("SLURM_NODELIST")
 	}
-	if list == "" {
-		return nil, fmt.Errorf("SLURM_JOB_NODELIST is not set")
-	}
-	names, err := ExpandHostlist(list)
-	if err != nil {
-		return nil, fmt.Errorf("SLURM_JOB_NODELIST=%s: %v", list, err)
+	names := []string{""} // no list: one agent, on the node srun picks
+	if list != "" {
+		var err error
+		if names, err = ExpandHostlist(list); err != nil {
+			return nil, fmt.Errorf("SLURM_JOB_NODELIST=%s: %v", list, err)
+		}
 	}
 	cpus, err := perNode(getenv, "SLURM_JOB_CPUS_PER_NODE", len(names))
 	if err != nil {
@@ -204,7 +206,10 @@ func expandOne(s string) ([]string, error) {
 //     holds output back until a newline);
 //   - --quiet: srun's own chatter stays off the agent's stderr.
 func AgentArgv(node Node, agentArgv []string) []string {
-	argv := []string{"srun", "--nodes=1", "--ntasks=1", "--nodelist=" + node.Name,
-		"--cpus-per-task=" + strconv.Itoa(node.CPUs), "--overlap", "--mem=0", "--unbuffered", "--quiet", "--"}
+	argv := []string{"srun", "--nodes=1", "--ntasks=1"}
+	if node.Name != "" {
+		argv = append(argv, "--nodelist="+node.Name)
+	}
+	argv = append(argv, "--cpus-per-task="+strconv.Itoa(node.CPUs), "--overlap", "--mem=0", "--unbuffered", "--quiet", "--")
 	return append(argv, agentArgv...)
 }

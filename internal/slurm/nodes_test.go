@@ -51,8 +51,11 @@ func TestNodesFromEnv(t *testing.T) {
 	if _, err := NodesFromEnv(env(map[string]string{"SLURM_JOB_NODELIST": "n[1-2]", "SLURM_JOB_CPUS_PER_NODE": "4"})); err == nil {
 		t.Error("one count for two nodes: no error")
 	}
-	if _, err := NodesFromEnv(env(map[string]string{})); err == nil {
-		t.Error("no node list: no error")
+	if got, err := NodesFromEnv(env(map[string]string{"SLURM_NTASKS": "3"})); err != nil || !reflect.DeepEqual(got, []Node{{"", 1, 3}}) {
+		t.Errorf("no node list: %v %v", got, err)
+	}
+	if got := strings.Join(AgentArgv(Node{CPUs: 1}, []string{"parmap"}), " "); got != "srun --nodes=1 --ntasks=1 --cpus-per-task=1 --overlap --mem=0 --unbuffered --quiet -- parmap" {
+		t.Errorf("no node name: %s", got)
 	}
 }
 
