@@ -67,6 +67,8 @@ type Spec struct {
 	// Place, when set, puts the child where its limits hold before it runs
 	// anything (its job slot's control group: internal/cgroup.Group).
 	Place Place
+	// Remote, when set, runs the command elsewhere (see Remote).
+	Remote Remote
 }
 
 // A Place starts a child where its limits hold, before it runs anything
@@ -181,6 +183,7 @@ func (e *StartError) Unwrap() error { return e.Err }
 
 // Child is one running process, the leader of its own process group.
 type Child struct {
+	remote  RemoteProcess // Spec.Remote's process; nil for a local one
 	proc    *os.Process
 	start   time.Time
 	copiers sync.WaitGroup
@@ -202,6 +205,9 @@ type Child struct {
 // *ResourceError when the system ran out of descriptors, processes or
 // memory; either way nothing it opened stays open.
 func Start(spec Spec) (*Child, error) {
+	if spec.Remote != nil {
+		return startRemote(spec)
+	}
 	path := spec.Path
 	if path == "" {
 		if len(spec.Argv) == 0 {
@@ -356,12 +362,21 @@ func startError(program string, err error) error {
 // Started returns when the child was started (Result.Start).
 func (c *Child) Started() time.Time { return c.start }
 
-// Pid returns the child's process id, which is also its process group id.
-func (c *Child) Pid() int { return c.proc.Pid }
+// Pid returns the child's process id, which is also its process group id;
+// 0 for a Remote one.
+func (c *Child) Pid() int {
+	if c.remote != nil {
+		return 0
+	}
+	return c.proc.Pid
+}
 
 // Signal sends sig to the child's whole process group. It does nothing once
 // the child has been waited for and its group is empty.
 func (c *Child) Signal(sig syscall.Signal) error {
+	if c.remote != nil {
+		return c.remote.Signal(sig)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.exited {
@@ -378,6 +393,10 @@ func (c *Child) Signal(sig syscall.Signal) error {
 func (c *Child) Stop(sig syscall.Signal, grace time.Duration) {
 	if grace <= 0 {
 		grace = DefaultGrace
+	}
+	if c.remote != nil {
+		c.remote.Stop(sig, grace)
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -400,6 +419,9 @@ func (c *Child) Stop(sig syscall.Signal, grace time.Duration) {
 // Wait waits for the child to exit and for its output to be read, and returns
 // its result. It must be called exactly once.
 func (c *Child) Wait() Result {
+	if c.remote != nil {
+		return c.remote.Wait()
+	}
 	waited := c.awaitExit()
 	defer waited()
 	if c.guard != nil {

@@ -28,7 +28,12 @@ func parseCPULimit(s string) (float64, error) {
 }
 
 // limits reads --mem-limit and --cpu-limit: they limit jobs run here.
+// (So does --nice, read with --load: refused here under --slurm, whose
+// jobs run on the nodes.)
 func (b *builder) limits() error {
+	if b.cfg.Nice.Set && (b.cfg.Slurm != nil || b.cfg.Agents != nil) {
+		return usagef("--nice sets the niceness of jobs run on this machine; under --slurm give srun's --nice (in SLURM_NICE or the sbatch line)")
+	}
 	mem, memSet, err := get[int64](b.c, "mem-limit")
 	if err != nil {
 		return err
@@ -47,7 +52,7 @@ func (b *builder) limits() error {
 	switch cfg := b.cfg; {
 	case cfg.Hosts != nil:
 		return usagef("%s limits jobs run on this machine; drop -S or --sshloginfile", flag)
-	case cfg.Slurm != nil:
+	case cfg.Slurm != nil, cfg.Agents != nil:
 		return usagef("%s limits jobs run on this machine; under --slurm use srun's --mem and --cpus-per-task", flag)
 	case cfg.Reuse != nil:
 		return usagef("%s limits one job each; drop --reuse", flag)

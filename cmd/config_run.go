@@ -186,8 +186,11 @@ func (b *builder) hosts() error {
 	return nil
 }
 
-// cluster reads --slurm and --shard. Under --slurm, -j defaults to the
-// allocation's tasks, and in a job array --shard to the array task's share.
+// cluster reads --slurm, --slurm-steps and --shard. Under --slurm, the
+// jobs run through one agent per node of the allocation, each running its
+// node's share at once; under --slurm-steps, each job is a job step and -j
+// defaults to the allocation's tasks. In a job array --shard defaults to
+// the array task's share.
 func (b *builder) cluster() error {
 	c, cfg := b.c, b.cfg
 	s, shardSet, err := get[shard](c, "shard")
@@ -195,27 +198,53 @@ func (b *builder) cluster() error {
 		return err
 	}
 	cfg.Shard = engine.Shard{K: s.k, N: s.n}
-	if !c.Bool("slurm") {
+	steps := c.Bool("slurm-steps")
+	if !c.Bool("slurm") && !steps {
 		return nil
+	}
+	flag := "--slurm"
+	if steps {
+		flag = "--slurm-steps"
 	}
 	switch {
 	case cfg.Hosts != nil:
-		return usagef("--slurm runs jobs as Slurm job steps; drop -S or --sshloginfile")
+		return usagef("%s runs jobs as Slurm job steps; drop -S or --sshloginfile", flag)
 	case cfg.Reuse != nil:
-		return usagef("--reuse runs its workers on this machine; drop --slurm")
+		return usagef("--reuse runs its workers on this machine; drop %s", flag)
+	case !steps && cfg.Pipe != nil:
+		return usagef("--slurm's agents do not feed --pipe blocks to jobs yet; use --slurm-steps")
+	case !steps && cfg.Template.UsesHost():
+		return usagef("{host} and {sshlogin} are known only for jobs run here (:), not on --slurm's nodes; use $(hostname) in a shell command line")
 	}
-	if cfg.Slurm, err = slurm.FromEnv(b.env.getenv); err != nil {
-		return usagef("%s", wordError(err))
-	}
-	if !b.jobsSet {
-		cfg.Jobs = cfg.Slurm.Tasks
+	alloc, err := slurm.FromEnv(b.env.getenv)
+	if err != nil {
+		return usagef("%s", wordSlurmError(err, flag))
 	}
 	if !shardSet {
-		k, n, err := cfg.Slurm.ArrayShard()
+		k, n, err := alloc.ArrayShard()
 		if err != nil {
-			return usagef("%s", wordError(err))
+			return usagef("%s", wordSlurmError(err, flag))
 		}
 		cfg.Shard = engine.Shard{K: k, N: n}
+	}
+	if steps {
+		cfg.Slurm = alloc
+		if !b.jobsSet {
+			cfg.Jobs = alloc.Tasks
+		}
+		return nil
+	}
+	nodes, err := slurm.NodesFromEnv(b.env.getenv)
+	if err != nil {
+		return usagef("--slurm: %v", err)
+	}
+	cfg.Agents, err = slurmAgents(nodes, b.jobsSet, cfg.Jobs)
+	if err != nil {
+		return err
+	}
+	cfg.Jobs = 0
+	for _, n := range cfg.Agents.Nodes {
+		cfg.Jobs += n.Slots
 	}
 	return nil
 }

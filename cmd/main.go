@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/parmap/parmap/internal/agent"
 	"github.com/parmap/parmap/internal/cgroup"
 	"github.com/parmap/parmap/internal/guard"
 )
@@ -38,6 +39,9 @@ func Main() int {
 	}
 	if exit, shim := cgroup.RunShim(); shim { // a job under --mem-limit's RLIMIT_AS
 		return exit
+	}
+	if agent.Invoked() {
+		return agent.Main()
 	}
 	return run(os.Args, os.Stdin, os.Stdout, os.Stderr)
 }

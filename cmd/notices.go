@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/parmap/parmap/internal/agent"
 	"syscall"
 
 	"github.com/parmap/parmap/channel"
@@ -46,7 +47,14 @@ func wordNotice(n engine.Notice) string {
 		s = wordReuseNotice(n.Worker)
 	case engine.HostUnreachable:
 		s = wordError(n.Err) + "; no jobs go there"
+		if errors.As(n.Err, new(*agent.StartError)) {
+			s = "--slurm " + s
+		}
 	case engine.HostDown:
+		if errors.As(n.Err, new(*agent.LostError)) {
+			s = fmt.Sprintf("--slurm node %s: its agent was lost (%v); its jobs in flight run again on the other nodes", n.Host, errors.Unwrap(n.Err))
+			break
+		}
 		s = fmt.Sprintf("-S %s: ssh failed (exit 255) and the host does not answer; its jobs go to the other hosts", n.Host)
 	case engine.JobOutOfMemory, engine.LimitsPlaced, engine.LimitsLeft, engine.ResourceTotals:
 		s = wordResources(n)

@@ -71,6 +71,9 @@ func outcome(prog string, sum engine.Summary, sourceFlags []string, stdout, stde
 	if errors.Is(sum.Err, engine.ErrHostsDown) {
 		return say("every host of -S failed; the jobs left were not run")
 	}
+	if errors.Is(sum.Err, engine.ErrAgentsDown) {
+		return say("--slurm: the agent of every node was lost; the jobs left were not run")
+	}
 	pipe := errors.Is(sum.OutputErr, syscall.EPIPE) // ends the run quietly
 	incomplete := sum.Lost.Any() || sum.OutputErr != nil && !pipe
 	if sum.OutputErr != nil && !pipe {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,9 +46,10 @@ func TestLimitsConfig(t *testing.T) {
 		"--mem-limit 1G --slurm": "parmap: --mem-limit limits jobs run on this machine; under --slurm use srun's --mem and --cpus-per-task",
 		"--cpu-limit 2 -S h":     "parmap: --cpu-limit limits jobs run on this machine; drop -S or --sshloginfile",
 		"--mem-limit 1G --reuse": "parmap: --mem-limit limits one job each; drop --reuse",
+		"--nice 5 --slurm":       "parmap: --nice sets the niceness of jobs run on this machine; under --slurm give srun's --nice (in SLURM_NICE or the sbatch line)",
 	} {
 		a := append(regexp.MustCompile(" ").Split(args, -1), "true")
-		if args == "--mem-limit 1G --slurm" {
+		if strings.HasSuffix(args, "--slurm") {
 			t.Setenv("SLURM_JOB_ID", "1")
 			t.Setenv("SLURM_NTASKS", "2")
 		}

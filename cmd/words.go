@@ -53,6 +53,8 @@ func wordError(err error) string {
 		return perl.Error() + `; use a shell command line instead, e.g. 'v={}; echo "${v/x/y}"'`
 	case errors.Is(err, engine.ErrNoHosts):
 		return "no host of -S can be reached"
+	case errors.Is(err, engine.ErrNoAgents):
+		return "--slurm: no node's agent could start (see above); check that srun works in this allocation, or use --slurm-steps"
 	case errors.As(err, &input):
 		flag := "-a"
 		if input.Ranges {

@@ -133,6 +133,8 @@ type Config struct {
 	Hosts *Hosts
 	// Slurm, when set, runs each job as a job step of this allocation.
 	Slurm *slurm.Alloc
+	// Agents, when set, runs the jobs through one agent per node.
+	Agents *Agents
 	// Shard, when N > 0, runs only the jobs n with (n-1) mod N = K.
 	Shard Shard
 	// Make is the run's part in GNU make's jobserver.

@@ -148,6 +148,7 @@ type run struct {
 	blocks  *blockSource    // the blocks, with Pipe
 	make    *makeJobs
 	remote  *remote         // -S; nil without it
+	agents  *agentPool      // Agents; nil without them
 	log     *joblog.Log     // nil without a job log
 	skip    map[string]bool // Resume: command lines logged (that succeeded, with ResumeFailed)
 	dir     *results.Dir    // nil without --results
@@ -255,6 +256,12 @@ func open(ctx context.Context, cfg *Config, st Streams) (r *run, err error) {
 		}
 		r.closers = append(r.closers, r.remote.close)
 	}
+	if cfg.Agents != nil && !cfg.DryRun {
+		if r.agents, err = openAgents(ctx, cfg, r.env, r.notify); err != nil {
+			return r, err
+		}
+		r.closers = append(r.closers, r.agents.close)
+	}
 	if cfg.Joblog != "" && cfg.Joblog != joblog.Stdout && !cfg.DryRun {
 		// The log first: once its lock is held, no other run (nor the
 		// guard of a killed one) changes what it says.
@@ -346,6 +353,9 @@ func (r *run) exchangeOptions() exchange.Options {
 	}
 	if r.remote != nil {
 		r.remote.exchangeOptions(&opt, r.notify)
+	}
+	if r.agents != nil {
+		r.agents.exchangeOptions(&opt, r.notify)
 	}
 	return opt
 }

@@ -16,7 +16,7 @@ import (
 // the first job (guarded).
 func (r *run) openGuard() {
 	cfg := r.cfg
-	if !cfg.Guard || cfg.DryRun || cfg.Hosts != nil || cfg.Slurm != nil {
+	if !cfg.Guard || cfg.DryRun || cfg.Hosts != nil || cfg.Slurm != nil || cfg.Agents != nil {
 		return
 	}
 	var lock *os.File

@@ -83,6 +83,9 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	if r.remote != nil {
 		r.remote.x = x
 	}
+	if r.agents != nil {
+		r.agents.watch(x)
+	}
 	r.st.Control.attach(x)
 	// The reader goroutine may be blocked reading endless input when the
 	// run ends; the run does not wait for it.
@@ -131,6 +134,9 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	sum := Summary{Done: xs.Done, Failed: xs.Failed, Signal: xs.Signal, Stopped: xs.Stopped, Halted: xs.Halted, HaltExit: xs.HaltExit}
 	if xs.HostsDown {
 		sum.Err = ErrHostsDown
+		if r.agents != nil {
+			sum.Err = ErrAgentsDown
+		}
 	}
 	if err := readErr.Load(); err != nil {
 		sum.InputErr = *err
@@ -277,6 +283,9 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 	j.host = ":"
 	if r.remote != nil {
 		j.host = r.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, r.lookPath)
+	}
+	if r.agents != nil {
+		j.host = r.agents.spec(&spec, slot)
 	}
 	if err := j.wireOutput(&spec, slot); err != nil {
 		return channel.Spec{}, err

@@ -40,8 +40,9 @@ const (
 	// HostUnreachable: a host could not be reached at the start; no jobs
 	// go there (Err, a *hosts.HostError).
 	HostUnreachable
-	// HostDown: Host failed during the run (ssh's exit 255 and no answer);
-	// its jobs go to the other hosts.
+	// HostDown: Host failed during the run (ssh's exit 255 and no answer;
+	// with Agents, its agent was lost: Err, an *agent.LostError); its jobs
+	// go to the other hosts.
 	HostDown
 	// JobsLowered: the run ran out of a resource (Err: file descriptors,
 	// processes or memory, as channel.Resource tells) with Jobs jobs
