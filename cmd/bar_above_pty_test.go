@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parmap/parmap/internal/testbed/ttyscreen"
 )
 
 // ptyLog collects what parmap writes on a pseudo-terminal, as it comes, so
@@ -89,40 +91,6 @@ func startOnPTY(t *testing.T, setup func(cmd *exec.Cmd, slave *os.File), args ..
 	return cmd, readPTY(master), master, slave
 }
 
-// screen plays what a terminal got (carriage returns, erase to the end of
-// the line, newlines; "\r\n" as the terminal turns "\n" into it) and
-// returns the lines it shows, the cursor's line last.
-func screen(s string) []string {
-	var lines []string
-	var cur []rune
-	col := 0
-	for i := 0; i < len(s); {
-		switch {
-		case strings.HasPrefix(s[i:], "\x1b[K"):
-			cur = cur[:min(col, len(cur))]
-			i += 3
-			continue
-		case s[i] == '\r':
-			col = 0
-		case s[i] == '\n':
-			lines = append(lines, string(cur))
-			cur, col = nil, 0
-		default:
-			r := []rune(s[i:])[0]
-			if col < len(cur) {
-				cur[col] = r
-			} else {
-				cur = append(cur, r)
-			}
-			col++
-			i += len(string(r))
-			continue
-		}
-		i++
-	}
-	return append(lines, string(cur))
-}
-
 var (
 	barText = regexp.MustCompile(`jobs/s\) \[`)
 	// aBar is one drawing of the bar, up to its end.
@@ -158,7 +126,7 @@ func TestBarStderrAbove(t *testing.T) {
 			if status != 0 || stdout != "" {
 				t.Fatalf("exit status %d, stdout %q", status, stdout)
 			}
-			lines := screen(term)
+			lines := ttyscreen.Screen(term)
 			var bars, errs int
 			for _, l := range lines {
 				switch {
@@ -191,7 +159,7 @@ func TestBarStdoutAbove(t *testing.T) {
 		t.Fatal(err)
 	}
 	var bars, outs int
-	for _, l := range screen(term) {
+	for _, l := range ttyscreen.Screen(term) {
 		switch {
 		case barText.MatchString(l):
 			bars++
@@ -289,7 +257,7 @@ func TestBarInterrupted(t *testing.T) {
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGINT {
 		t.Errorf("parmap ended with %v, want death by SIGINT", cmd.ProcessState)
 	}
-	lines := screen(term)
+	lines := ttyscreen.Screen(term)
 	if len(lines) != 2 || lines[1] != "" {
 		t.Fatalf("screen %q, want the final bar on a line of its own", lines)
 	}

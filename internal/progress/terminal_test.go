@@ -5,41 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// screen plays s on a one-line-at-a-time terminal (carriage return, erase
-// to the end of the line, newline) and returns the lines left on it, the
-// cursor's line last.
-func screen(s string) []string {
-	var lines []string
-	var cur []rune
-	col := 0
-	for i := 0; i < len(s); {
-		switch {
-		case strings.HasPrefix(s[i:], "\x1b[K"):
-			cur = cur[:min(col, len(cur))]
-			i += 3
-			continue
-		case s[i] == '\r':
-			col = 0
-		case s[i] == '\n':
-			lines = append(lines, string(cur))
-			cur, col = nil, 0
-		default:
-			r := []rune(s[i:])[0]
-			if col < len(cur) {
-				cur[col] = r
-			} else {
-				cur = append(cur, r)
-			}
-			col++
-			i += len(string(r))
-			continue
-		}
-		i++
-	}
-	return append(lines, string(cur))
-}
+	"github.com/parmap/parmap/internal/testbed/ttyscreen"
+)
 
 // Output written through Above lands above the bar: the bar's line is
 // cleared first and the bar drawn again below, so no stale bar is left.
@@ -58,7 +26,7 @@ func TestAbove(t *testing.T) {
 	p.Done(true)
 	p.Finish()
 	out.Write([]byte("after\n"))
-	got := screen(buf.String())
+	got := ttyscreen.Screen(buf.String())
 	want := []string{"err 1", "partial"}
 	if len(got) != 5 || got[0] != want[0] || got[1] != want[1] || !strings.Contains(got[2], "(3/3,") || got[3] != "after" || got[4] != "" {
 		t.Errorf("screen:\n%q\nwant err 1, partial, the final bar, after", got)
@@ -141,7 +109,7 @@ func TestTerminalInterrupted(t *testing.T) {
 	p.Interrupted()
 	p.Interrupted()
 	p.Finish()
-	got := screen(buf.String())
+	got := ttyscreen.Screen(buf.String())
 	if len(got) != 2 || !strings.Contains(got[0], "(3/3, ") || !strings.HasSuffix(got[0], " 1 failed, 2 interrupted") {
 		t.Errorf("screen = %q, want the bar ending 1 failed, 2 interrupted", got)
 	}
