@@ -28,12 +28,7 @@ func parseCPULimit(s string) (float64, error) {
 }
 
 // limits reads --mem-limit and --cpu-limit: they limit jobs run here.
-// (So does --nice, read with --load: refused here under --slurm, whose
-// jobs run on the nodes.)
 func (b *builder) limits() error {
-	if b.cfg.Nice.Set && (b.cfg.Slurm != nil || b.cfg.Agents != nil) {
-		return usagef("--nice sets the niceness of jobs run on this machine; under --slurm give srun's --nice (in SLURM_NICE or the sbatch line)")
-	}
 	mem, memSet, err := get[int64](b.c, "mem-limit")
 	if err != nil {
 		return err

@@ -187,15 +187,15 @@ func (b *builder) progressConflicts() error {
 }
 
 // clusterConflicts: what acts on this machine cannot reach jobs run on -S
-// hosts or as Slurm job steps.
+// hosts or on the nodes of a Slurm allocation (agents or job steps).
 func (b *builder) clusterConflicts() error {
 	c, cfg := b.c, b.cfg
 	where := ""
 	switch {
 	case cfg.Hosts != nil:
 		where = "-S hosts"
-	case cfg.Slurm != nil:
-		where = "--slurm job steps"
+	case cfg.Slurm != nil || cfg.Agents != nil:
+		where = "--slurm jobs (they run on the allocation's nodes)"
 	default:
 		return nil
 	}

@@ -46,7 +46,6 @@ func TestLimitsConfig(t *testing.T) {
 		"--mem-limit 1G --slurm": "parmap: --mem-limit limits jobs run on this machine; under --slurm use srun's --mem and --cpus-per-task",
 		"--cpu-limit 2 -S h":     "parmap: --cpu-limit limits jobs run on this machine; drop -S or --sshloginfile",
 		"--mem-limit 1G --reuse": "parmap: --mem-limit limits one job each; drop --reuse",
-		"--nice 5 --slurm":       "parmap: --nice sets the niceness of jobs run on this machine; under --slurm give srun's --nice (in SLURM_NICE or the sbatch line)",
 	} {
 		a := append(regexp.MustCompile(" ").Split(args, -1), "true")
 		if strings.HasSuffix(args, "--slurm") {
