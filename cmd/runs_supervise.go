@@ -166,13 +166,13 @@ func (sv *supervisor) watch(stop <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		st := sv.Status()
+		es := sv.ctl.Status()
+		st := sv.statusOf(es)
 		changed := st.Done != last.Done || st.Total != last.Total || st.Failed != last.Failed || st.Jobs != last.Jobs
 		if st.State != last.State || changed && time.Since(saved) >= 100*time.Millisecond {
 			sv.run.SaveStatus(st)
 			last, saved = st, time.Now()
 		}
-		es := sv.ctl.Status()
 		// Idle: the reader waits for added records, and every record it
 		// read has its job finished (Total counts records read for jobs,
 		// Done their jobs ended: a record read but not yet started is not
@@ -232,8 +232,11 @@ func (sv *supervisor) closeLocked() {
 }
 
 // Status is the run's status as the control socket tells it.
-func (sv *supervisor) Status() runs.Status {
-	s := sv.ctl.Status()
+func (sv *supervisor) Status() runs.Status { return sv.statusOf(sv.ctl.Status()) }
+
+// statusOf is the run's status for the socket and state.json from the
+// engine's.
+func (sv *supervisor) statusOf(s engine.Status) runs.Status {
 	state := runs.Running
 	switch s.State {
 	case engine.Paused:
