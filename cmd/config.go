@@ -118,6 +118,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.tmpdir,
 		b.makeJobs,
 		b.settle,
+		b.sshAgents,
 		b.roundRobinSlots,
 		b.conflicts,
 	}

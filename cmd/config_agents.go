@@ -6,6 +6,7 @@ import (
 
 	"github.com/parmap/parmap/internal/agent"
 	"github.com/parmap/parmap/internal/engine"
+	"github.com/parmap/parmap/internal/hosts"
 	"github.com/parmap/parmap/internal/slurm"
 )
 
@@ -46,4 +47,39 @@ func slurmAgents(nodes []slurm.Node, jobsSet bool, jobs int) (*engine.Agents, er
 // wordSlurmError words a Slurm error of flag (--slurm or --slurm-steps).
 func wordSlurmError(err error, flag string) string {
 	return strings.Replace(wordError(err), "--slurm", flag, 1)
+}
+
+// sshAgents reads --agent: the -S hosts' jobs then run through one agent
+// per host, over one ssh connection each (agent.SSH), the host ":" through
+// an agent on this machine. It runs once settle has given each host its
+// slots.
+func (b *builder) sshAgents() error {
+	c, cfg := b.c, b.cfg
+	if !c.Bool("agent") {
+		return nil
+	}
+	if cfg.Hosts == nil {
+		if cfg.Agents != nil {
+			return nil // --slurm runs agents anyway
+		}
+		return usagef("--agent runs the jobs of -S hosts through an agent on each; give -S HOSTS (or --sshloginfile), or drop it")
+	}
+	switch {
+	case cfg.Pipe != nil:
+		return usagef("-S --agent does not feed --pipe blocks to jobs yet; drop --agent")
+	case cfg.Template.UsesHost():
+		return usagef("{host} and {sshlogin} are not known to jobs run through -S --agent; drop --agent, or use $(hostname) in a shell command line")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return usagef("--agent: cannot find parmap's own binary to start the agents: %v", err)
+	}
+	l := &agent.SSH{Command: cfg.Hosts.SSH, Hosts: make(map[string]hosts.Host), Exe: exe}
+	a := &engine.Agents{Launcher: l, SSH: true, Env: cfg.Hosts.Env}
+	for _, h := range cfg.Hosts.List {
+		l.Hosts[h.String()] = h
+		a.Nodes = append(a.Nodes, engine.AgentNode{Name: h.String(), Slots: h.Slots, Local: h.Local})
+	}
+	cfg.Agents, cfg.Hosts = a, nil
+	return nil
 }

@@ -47,12 +47,21 @@ func wordNotice(n engine.Notice) string {
 		s = wordReuseNotice(n.Worker)
 	case engine.HostUnreachable:
 		s = wordError(n.Err) + "; no jobs go there"
-		if errors.As(n.Err, new(*agent.StartError)) {
+		var start *agent.StartError
+		if errors.As(n.Err, &start) {
 			s = "--slurm " + s
+			if start.SSH {
+				s = fmt.Sprintf("-S %s: %s; no jobs go there", n.Host, wordAgentStart(start))
+			}
 		}
 	case engine.HostDown:
-		if errors.As(n.Err, new(*agent.LostError)) {
-			s = fmt.Sprintf("--slurm node %s: its agent was lost (%v); its jobs in flight run again on the other nodes", n.Host, errors.Unwrap(n.Err))
+		var lost *agent.LostError
+		if errors.As(n.Err, &lost) {
+			if lost.SSH {
+				s = fmt.Sprintf("-S %s: its agent was lost (%v); its jobs in flight run again on the other hosts", n.Host, lost.Err)
+				break
+			}
+			s = fmt.Sprintf("--slurm node %s: its agent was lost (%v); its jobs in flight run again on the other nodes", n.Host, lost.Err)
 			break
 		}
 		s = fmt.Sprintf("-S %s: ssh failed (exit 255) and the host does not answer; its jobs go to the other hosts", n.Host)
@@ -129,4 +138,19 @@ func wordHalted(n engine.Notice) string {
 	}
 	return fmt.Sprintf("halting on job %d%s, which %s: %s (--halt %v); %s",
 		n.Seq, wordCommand(n.Command), res.Describe(), count, n.Halt, then)
+}
+
+// wordAgentStart says why an -S host's agent did not start: a platform
+// parmap cannot run on, or a copy cut short, in their own words; else
+// what the agent's start said.
+func wordAgentStart(e *agent.StartError) string {
+	var arch *agent.ArchError
+	var cp *agent.CopyError
+	switch {
+	case errors.As(e.Err, &arch):
+		return arch.Error()
+	case errors.As(e.Err, &cp):
+		return cp.Error()
+	}
+	return e.Reason()
 }

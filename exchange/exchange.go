@@ -108,7 +108,13 @@ type Options struct {
 	// start nothing more, and the task runs again on another host's slot
 	// (HostDown is told, once per host). With every host down, the tasks
 	// left are not run and Summary.HostsDown says so.
-	Hosts      []int
+	Hosts []int
+	// HostAhead, when set, marks the last HostAhead[i] of host i's slots
+	// as slots ahead: they hold a task sent on to the host before a slot
+	// is free there (an agent's queue), and take one only while every
+	// other slot of the hosts in rotation is busy, so that no task waits
+	// on one host while another idles.
+	HostAhead  []int
 	HostFailed func(host int, res channel.Result) bool
 	HostDown   func(host int, res channel.Result)
 	// Tokens, when set, is a budget of job slots shared with other
@@ -214,7 +220,7 @@ func New(opt Options) *Exchange {
 	x.quitCtx, x.quitStop = context.WithCancel(context.Background())
 	x.turns.cond.L = &x.turns.mu
 	if len(opt.Hosts) > 0 {
-		x.hosts = newHostRotation(opt.Hosts)
+		x.hosts = newHostRotation(opt.Hosts, opt.HostAhead)
 		x.opt.Jobs = x.hosts.slots()
 	}
 	return x

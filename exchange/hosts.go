@@ -9,26 +9,40 @@ import (
 // hostRotation tracks which hosts still take jobs (Options.Hosts), and the
 // tasks to run again because their host failed.
 type hostRotation struct {
-	first []int // first slot of each host; slot numbers start at 1
-	n     int
+	first   []int // first slot of each host; slot numbers start at 1
+	primary []int // of each host's slots, how many are not ahead
+	n       int
 
 	mu      sync.Mutex
 	down    []bool
 	live    int           // hosts not down
 	again   []Task        // tasks to run again on another host
 	running int           // jobs running now (each may yet send its task back)
-	changed chan struct{} // closed and replaced when again or running changes
+	idle    int           // slots not ahead that wait for a task
+	changed chan struct{} // closed and replaced when again, running or idle changes
 }
 
-func newHostRotation(slots []int) *hostRotation {
+func newHostRotation(slots, ahead []int) *hostRotation {
 	h := &hostRotation{down: make([]bool, len(slots)), live: len(slots), changed: make(chan struct{})}
 	next := 1
-	for _, n := range slots {
+	for i, n := range slots {
 		h.first = append(h.first, next)
 		next += n
+		p := n
+		if i < len(ahead) {
+			p = max(n-ahead[i], 1)
+		}
+		h.primary = append(h.primary, p)
+		h.idle += p
 	}
 	h.n = next - 1
 	return h
+}
+
+// ahead reports whether slot is one of its host's slots ahead.
+func (h *hostRotation) ahead(slot int) bool {
+	host := h.hostOf(slot)
+	return slot-h.first[host] >= h.primary[host]
 }
 
 func (h *hostRotation) slots() int { return h.n }
@@ -70,15 +84,26 @@ func (h *hostRotation) notify() {
 func (x *Exchange) runHostSlot(slot int) {
 	h := x.hosts
 	host := h.hostOf(slot)
+	ahead := h.ahead(slot)
+	busy := 0 // what this slot takes from h.idle: 1 while it runs a task or has left
+	leave := func() {
+		if !ahead && busy == 0 {
+			h.idle--
+			h.notify()
+		}
+	}
 	tasks := x.tasks
 	for {
 		h.mu.Lock()
 		if h.down[host] {
+			leave()
 			h.mu.Unlock()
 			return
 		}
+		// A slot ahead waits while a slot that is not ahead is idle.
+		gated := ahead && h.idle > 0
 		var t Task
-		if len(h.again) > 0 {
+		if len(h.again) > 0 && !gated {
 			t = h.again[0]
 			h.again = h.again[1:]
 		}
@@ -86,26 +111,38 @@ func (x *Exchange) runHostSlot(slot int) {
 		changed := h.changed
 		if t != nil {
 			h.running++
+			h.take(ahead, &busy)
 		}
 		h.mu.Unlock()
 		if t == nil {
 			if idle {
+				h.mu.Lock()
+				leave()
+				h.mu.Unlock()
 				return
+			}
+			next := tasks
+			if gated {
+				next = nil
 			}
 			select {
 			case <-x.quit:
+				h.mu.Lock()
+				leave()
+				h.mu.Unlock()
 				return
 			case <-changed:
 				continue
-			case next, ok := <-tasks:
+			case task, ok := <-next:
 				if !ok {
 					tasks = nil // the input has ended: wait for the running jobs
 					continue
 				}
 				h.mu.Lock()
 				h.running++
+				h.take(ahead, &busy)
 				h.mu.Unlock()
-				t = next
+				t = task
 			}
 		}
 		select {
@@ -115,14 +152,29 @@ func (x *Exchange) runHostSlot(slot int) {
 			h.notify()
 			h.mu.Unlock()
 			x.done(t, slot, channel.Result{Err: ErrNotStarted})
-			return
+			return // busy stays 1: the slot has left
 		default:
 		}
 		x.run(t, slot, x.done, nil)
 		h.mu.Lock()
 		h.running--
+		if !ahead {
+			h.idle++
+			busy = 0
+		}
 		h.notify()
 		h.mu.Unlock()
+	}
+}
+
+// take counts a slot that is not ahead as busy. h.mu is held.
+func (h *hostRotation) take(ahead bool, busy *int) {
+	if !ahead {
+		h.idle--
+		*busy = 1
+		if h.idle == 0 {
+			h.notify() // the slots ahead may take tasks now
+		}
 	}
 }
 

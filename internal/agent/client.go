@@ -19,6 +19,7 @@ import (
 type LostError struct {
 	Node string
 	Err  error // what the connection said
+	SSH  bool  // the agent ran on an -S host (Options.SSH)
 }
 
 func (e *LostError) Error() string { return fmt.Sprintf("agent on %s lost: %v", e.Node, e.Err) }
@@ -71,6 +72,9 @@ type Options struct {
 	// agent from when the job starts; Grace is how long it gets between
 	// SIGTERM and SIGKILL.
 	Timeout, Grace time.Duration
+	// SSH: the agent runs on an -S host, not a Slurm node (for the
+	// wording of errors).
+	SSH bool
 }
 
 // Dial says hello over r and w (the agent's stdout and stdin), reads the
@@ -168,7 +172,7 @@ func (c *Client) lose(err error, extra *Remote) {
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	lost := &LostError{Node: c.Hello.Node, Err: err}
+	lost := &LostError{Node: c.Hello.Node, Err: err, SSH: c.opt.SSH}
 	first := c.err == nil
 	c.err = lost
 	jobs := c.jobs

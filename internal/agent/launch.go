@@ -89,15 +89,24 @@ type StartError struct {
 	Node   string
 	Err    error
 	Stderr string // the launcher's last line on stderr, if any
+	SSH    bool   // the node is an -S host (Options.SSH)
 }
 
 func (e *StartError) Error() string {
 	node := "node " + e.Node
-	if e.Node == "" {
+	switch {
+	case e.SSH:
+		node = "host " + e.Node
+	case e.Node == "":
 		node = "the allocation's node"
 	}
-	s := fmt.Sprintf("%s: the agent did not start: %v", node, e.Err)
-	if e.Stderr != "" {
+	return node + ": " + e.Reason()
+}
+
+// Reason is the error without the node's name.
+func (e *StartError) Reason() string {
+	s := fmt.Sprintf("the agent did not start: %v", e.Err)
+	if e.Stderr != "" && !strings.Contains(s, e.Stderr) {
 		s += " (" + e.Stderr + ")"
 	}
 	return s
@@ -121,7 +130,7 @@ func Open(l Launcher, o Options, timeout time.Duration) (*Agent, error) {
 	node := o.Node
 	p, err := l.Launch(node)
 	if err != nil {
-		return nil, &StartError{Node: node, Err: err}
+		return nil, &StartError{Node: node, Err: err, SSH: o.SSH}
 	}
 	type dialed struct {
 		c   *Client
@@ -146,7 +155,7 @@ func Open(l Launcher, o Options, timeout time.Duration) (*Agent, error) {
 		if d.err != ErrHelloTimeout && p.waitErr != nil {
 			d.err = p.waitErr // "exit status 1" says more than a broken pipe
 		}
-		return nil, &StartError{Node: node, Err: d.err, Stderr: p.Stderr()}
+		return nil, &StartError{Node: node, Err: d.err, Stderr: p.Stderr(), SSH: o.SSH}
 	}
 	if node == "" {
 		node = d.c.Hello.Node // launched where the launcher chose

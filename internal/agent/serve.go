@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/internal/guard"
 )
 
 // ServeArg is the argument that makes parmap an agent: "parmap
@@ -27,7 +28,22 @@ func Invoked() bool { return len(os.Args) == 2 && os.Args[1] == ServeArg }
 // Main serves the coordinator on stdin and stdout and returns the exit
 // status: 0 after a bye, 1 when the connection broke (said on stderr).
 func Main() int {
-	if err := Serve(os.Stdin, os.Stdout, os.Environ()); err != nil {
+	if os.Getenv(ProbeEnv) == "1" {
+		fmt.Println(ProbeLine())
+		return 0
+	}
+	if dir := os.Getenv(TempEnv); dir != "" {
+		// A copy of parmap made for this run: it goes on running once
+		// its directory is gone, and nothing is left on the host.
+		removeTemp(dir)
+		os.Unsetenv(TempEnv)
+	}
+	// The jobs' process groups go to a guard, which kills them should the
+	// agent be killed (kill -9, its node's OOM killer), as a run's own.
+	g := guard.New(nil)
+	defer g.Close()
+	err := serve(os.Stdin, os.Stdout, append(os.Environ(), g.Env()), g)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "parmap agent: %v\n", err)
 		return 1
 	}
@@ -38,8 +54,11 @@ func Main() int {
 // its own to w until the coordinator says bye and every job has ended
 // (nil), or r ends or breaks (an error, once the jobs it stopped have
 // ended). env is the jobs' environment, to which each job adds its own.
-func Serve(r io.Reader, w io.Writer, env []string) error {
-	s := &server{w: newWriter(w), env: env, jobs: make(map[uint64]*served), paths: make(map[string]string)}
+func Serve(r io.Reader, w io.Writer, env []string) error { return serve(r, w, env, nil) }
+
+// serve is Serve, whose jobs' process groups go to g (nil: none).
+func serve(r io.Reader, w io.Writer, env []string, g *guard.Guard) error {
+	s := &server{w: newWriter(w), env: env, jobs: make(map[uint64]*served), paths: make(map[string]string), guard: g}
 	r = bufio.NewReaderSize(r, 64<<10)
 	f, err := ReadFrame(r)
 	if err != nil {
@@ -124,6 +143,7 @@ type server struct {
 	mu    sync.Mutex
 	jobs  map[uint64]*served
 	paths map[string]string // PATH lookups
+	guard *guard.Guard      // nil: none
 }
 
 // served is one job of the agent.
@@ -171,6 +191,9 @@ func (s *server) run(seq uint64, sv *served, j Job, slot int) JobResult {
 		Env:    mergeEnv(s.env, env),
 		Stdout: &chunks{w: s.w, kind: KindStdout, seq: seq},
 		Stderr: &chunks{w: s.w, kind: KindStderr, seq: seq},
+	}
+	if s.guard != nil && s.guard.Start() == nil {
+		spec.Guard = s.guard
 	}
 	s.mu.Lock()
 	if sv.gone {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"time"
 
@@ -11,14 +12,20 @@ import (
 	"github.com/parmap/parmap/internal/agent"
 )
 
-// Agents runs every job through one agent per node (--slurm): a
-// long-lived parmap on the node that runs the jobs the run streams to it
-// (internal/agent).
+// Agents runs every job through one agent per node (--slurm) or host
+// (-S --agent): a long-lived parmap there that runs the jobs the run
+// streams to it (internal/agent).
 type Agents struct {
 	// Nodes are where agents start, each with its share of job slots.
 	Nodes []AgentNode
-	// Launcher starts a node's agent (srun for Slurm).
+	// Launcher starts a node's agent (srun for Slurm, agent.SSH for -S).
+	// One that is an io.Closer is closed once the agents have ended.
 	Launcher agent.Launcher
+	// SSH: the nodes are -S hosts (for the wording of errors).
+	SSH bool
+	// Env is NAME=value for each variable passed to the jobs (-S's --env;
+	// the agent's jobs have the agent's environment, not parmap's).
+	Env []string
 	// HelloTimeout bounds how long an agent may take to start and answer;
 	// 0 means 60s.
 	HelloTimeout time.Duration
@@ -28,13 +35,17 @@ type Agents struct {
 type AgentNode struct {
 	Name  string
 	Slots int
+	// Local: the agent runs on this machine, in parmap's own directory
+	// (-S's ":").
+	Local bool
 }
 
-// ErrNoAgents is a run none of whose agents could start.
+// ErrNoAgents is a run none of whose agents could start (on -S hosts, it
+// is ErrNoHosts).
 var ErrNoAgents = errors.New("no agent could start")
 
 // ErrAgentsDown is a run that stopped because every agent was lost; the
-// jobs left were not run.
+// jobs left were not run (on -S hosts, it is ErrHostsDown).
 var ErrAgentsDown = errors.New("every agent was lost; the jobs left were not run")
 
 // endGrace is how long an agent gets to exit once told bye.
@@ -42,10 +53,20 @@ const endGrace = 10 * time.Second
 
 // agentPool is the agents of one run.
 type agentPool struct {
-	agents []*agent.Agent // those that started
-	slots  []int          // the exchange's slots for each: its jobs at once, or twice that (ahead)
-	x      *exchange.Exchange
-	closed chan struct{} // closed by close
+	agents   []*agent.Agent // those that started
+	slots    []int          // the exchange's slots for each: its jobs at once, or ahead times that
+	ahead    []int          // of those, the slots ahead (exchange.Options.HostAhead)
+	x        *exchange.Exchange
+	closed   chan struct{} // closed by close
+	launcher agent.Launcher
+	env      []string // Agents.Env
+}
+
+// closeLauncher closes the launcher (the ssh masters of -S) if it needs it.
+func (p *agentPool) closeLauncher() {
+	if c, ok := p.launcher.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // ahead is how many jobs the exchange keeps in flight per slot of a node:
@@ -85,7 +106,7 @@ func openAgents(ctx context.Context, cfg *Config, base []string, notify func(Not
 	slotBase := 0
 	for i, n := range o.Nodes {
 		opt := agent.Options{Node: n.Name, Slots: n.Slots, SlotEnv: perSlot > 1, SlotBase: slotBase, Base: base,
-			Timeout: cfg.Timeout, Grace: cfg.KillAfter}
+			Timeout: cfg.Timeout, Grace: cfg.KillAfter, SSH: o.SSH}
 		slotBase += n.Slots
 		wg.Add(1)
 		go func() {
@@ -102,8 +123,14 @@ func openAgents(ctx context.Context, cfg *Config, base []string, notify func(Not
 		}
 		p.agents = append(p.agents, a)
 		p.slots = append(p.slots, perSlot*o.Nodes[i].Slots)
+		p.ahead = append(p.ahead, (perSlot-1)*o.Nodes[i].Slots)
 	}
+	p.launcher, p.env = o.Launcher, o.Env
 	if len(p.agents) == 0 {
+		p.closeLauncher()
+		if o.SSH {
+			return nil, ErrNoHosts
+		}
 		return nil, ErrNoAgents
 	}
 	if ctx.Err() != nil {
@@ -140,6 +167,7 @@ func (p *agentPool) close() {
 		}()
 	}
 	wg.Wait()
+	p.closeLauncher()
 }
 
 // exchangeOptions spreads the slots over the agents; a job whose agent
@@ -148,6 +176,7 @@ func (p *agentPool) close() {
 func (p *agentPool) exchangeOptions(opt *exchange.Options, notify func(Notice)) {
 	opt.Timeout = 0
 	opt.Hosts = p.slots
+	opt.HostAhead = p.ahead
 	opt.Jobs = 0
 	for _, n := range p.slots {
 		opt.Jobs += n
@@ -165,5 +194,8 @@ func (p *agentPool) spec(spec *channel.Spec, slot int) string {
 	a := p.agents[i]
 	spec.Remote = a.Client
 	spec.Path = ""
+	if env := p.env; len(env) > 0 {
+		spec.Env = append(spec.Env[:len(spec.Env):len(spec.Env)], env...)
+	}
 	return a.Node
 }

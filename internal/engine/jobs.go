@@ -134,7 +134,7 @@ func (r *run) runJobs(ctx context.Context) Summary {
 	sum := Summary{Done: xs.Done, Failed: xs.Failed, Signal: xs.Signal, Stopped: xs.Stopped, Halted: xs.Halted, HaltExit: xs.HaltExit}
 	if xs.HostsDown {
 		sum.Err = ErrHostsDown
-		if r.agents != nil {
+		if r.agents != nil && !r.cfg.Agents.SSH {
 			sum.Err = ErrAgentsDown
 		}
 	}
