@@ -64,11 +64,8 @@ func (b *builder) sshAgents() error {
 		}
 		return usagef("--agent runs the jobs of -S hosts through an agent on each; give -S HOSTS (or --sshloginfile), or drop it")
 	}
-	switch {
-	case cfg.Pipe != nil:
+	if cfg.Pipe != nil {
 		return usagef("-S --agent does not feed --pipe blocks to jobs yet; drop --agent")
-	case cfg.Template.UsesHost():
-		return usagef("{host} and {sshlogin} are not known to jobs run through -S --agent; drop --agent, or use $(hostname) in a shell command line")
 	}
 	exe, err := os.Executable()
 	if err != nil {

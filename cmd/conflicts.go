@@ -192,7 +192,7 @@ func (b *builder) clusterConflicts() error {
 	c, cfg := b.c, b.cfg
 	where := ""
 	switch {
-	case cfg.Hosts != nil:
+	case cfg.Hosts != nil || cfg.Agents != nil && cfg.Agents.SSH:
 		where = "-S hosts"
 	case cfg.Slurm != nil || cfg.Agents != nil:
 		where = "--slurm jobs (they run on the allocation's nodes)"

@@ -115,6 +115,9 @@ func TestOptionConflicts(t *testing.T) {
 		{args: []string{"--slurm", "--cpu-limit", "1", "echo", ":::", "a"}, env: slurm, want: "--cpu-limit limits jobs run on this machine; under --slurm use srun's --mem and --cpus-per-task"},
 		{args: []string{"--slurm", "--reuse", "cat"}, env: slurm, want: "--reuse runs its workers on this machine; drop --slurm"},
 		{args: []string{"--ssh", "ssh -p 2", "echo", ":::", "a"}, want: "--ssh applies to jobs run on -S hosts; add -S or --sshloginfile"},
+		{args: []string{"--agent", "echo", ":::", "a"}, want: "--agent runs the jobs of -S hosts through an agent on each; give -S HOSTS (or --sshloginfile), or drop it"},
+		{args: []string{"-S", "1/h.invalid", "--agent", "--pipe", "cat"}, want: "-S --agent does not feed --pipe blocks to jobs yet; drop --agent"},
+		{args: []string{"-S", "1/h.invalid", "--agent", "--nice", "5", "echo", ":::", "a"}, want: "--nice sets the niceness of jobs run on this machine, not of -S hosts; drop it (or run nice -n N in the command)"},
 
 		// Background runs.
 		{args: []string{"--detach", "--status", "r1"}, want: "--status acts on background runs, not on a new one; --detach does not apply to it"},
