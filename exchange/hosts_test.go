@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,8 @@ type hostTask struct {
 	forgot []int // hosts of the runs forgotten by Retry
 	// started, when set, is told the host of each run as it starts.
 	started func(host int)
+	// argv, when set, is the command instead of exit 0 or 255.
+	argv []string
 }
 
 // Retry notes the host Spec last saw.
@@ -36,6 +39,9 @@ func (t *hostTask) Spec(slot int) (channel.Spec, error) {
 	code := "0"
 	if t.broken[t.host] {
 		code = "255"
+	}
+	if t.argv != nil {
+		return channel.Spec{Argv: t.argv}, nil
 	}
 	return channel.Spec{Argv: []string{"sh", "-c", "exit " + code}}, nil
 }
@@ -157,5 +163,36 @@ func TestTaskForgetsItsRunBeforeItMoves(t *testing.T) {
 	}
 	if n := len(forgot[0]) + len(forgot[1]); n != 1 || !slices.Equal(append(forgot[0], forgot[1]...), []int{0}) {
 		t.Fatalf("Retry forgot runs on hosts %v, want one forgotten run, on host 0", forgot)
+	}
+}
+
+// TestSlotsAheadWaitForIdleHosts: a slot ahead (HostAhead) takes a task
+// only while every other slot is busy: three tasks that run together go to
+// the three hosts, never two to one host's slots (one of them ahead, where
+// an agent would hold it behind the other).
+func TestSlotsAheadWaitForIdleHosts(t *testing.T) {
+	for round := range 20 {
+		release := t.TempDir() + "/release"
+		var mu sync.Mutex
+		var hosts []int
+		var x *Exchange
+		x = New(Options{Hosts: []int{3, 3, 3}, HostAhead: []int{2, 2, 2}})
+		tasks := make(chan Task, 3)
+		for range 3 {
+			tasks <- &hostTask{x: &x, mu: &mu, started: func(host int) {
+				mu.Lock()
+				defer mu.Unlock()
+				hosts = append(hosts, host)
+				if len(hosts) == 3 {
+					os.WriteFile(release, nil, 0o644)
+				}
+			}, argv: []string{"sh", "-c", "while [ ! -e " + release + " ]; do sleep 0.01; done"}}
+		}
+		close(tasks)
+		sum := x.Run(context.Background(), tasks, func(Task, int, channel.Result) {})
+		slices.Sort(hosts)
+		if sum.Done != 3 || !slices.Equal(hosts, []int{0, 1, 2}) {
+			t.Fatalf("round %d: %d done, on hosts %v; want one on each host", round, sum.Done, hosts)
+		}
 	}
 }
