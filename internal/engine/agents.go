@@ -9,6 +9,7 @@ import (
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/agent"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // Agents runs every job through one agent per node (--slurm): a
@@ -24,10 +25,14 @@ type Agents struct {
 	HelloTimeout time.Duration
 }
 
-// AgentNode is a node and how many jobs its agent runs at once.
+// AgentNode is a node and how many jobs its agent runs at once. Local:
+// its agent runs on this machine in this directory (-S's ":"), so that
+// Config.Transfer does not apply to it, as GNU parallel ignores the
+// transfer options for ":".
 type AgentNode struct {
 	Name  string
 	Slots int
+	Local bool
 }
 
 // ErrNoAgents is a run none of whose agents could start.
@@ -43,9 +48,12 @@ const endGrace = 10 * time.Second
 // agentPool is the agents of one run.
 type agentPool struct {
 	agents []*agent.Agent // those that started
+	local  []bool         // for each: its node is Local (no transfers)
 	slots  []int          // the exchange's slots for each: its jobs at once, or twice that (ahead)
 	x      *exchange.Exchange
 	closed chan struct{} // closed by close
+	// transfer is the files the jobs carry.
+	transfer Transfer
 }
 
 // ahead is how many jobs the exchange keeps in flight per slot of a node:
@@ -86,6 +94,9 @@ func openAgents(ctx context.Context, cfg *Config, base []string, notify func(Not
 	for i, n := range o.Nodes {
 		opt := agent.Options{Node: n.Name, Slots: n.Slots, SlotEnv: perSlot > 1, SlotBase: slotBase, Base: base,
 			Timeout: cfg.Timeout, Grace: cfg.KillAfter}
+		if !n.Local {
+			opt.Basefiles, opt.Cleanup = cfg.Transfer.Basefiles, cfg.Transfer.Cleanup
+		}
 		slotBase += n.Slots
 		wg.Add(1)
 		go func() {
@@ -94,13 +105,14 @@ func openAgents(ctx context.Context, cfg *Config, base []string, notify func(Not
 		}()
 	}
 	wg.Wait()
-	p := &agentPool{closed: make(chan struct{})}
+	p := &agentPool{closed: make(chan struct{}), transfer: cfg.Transfer}
 	for i, a := range opened {
 		if errs[i] != nil {
 			notify(Notice{Kind: HostUnreachable, Err: errs[i], Host: o.Nodes[i].Name})
 			continue
 		}
 		p.agents = append(p.agents, a)
+		p.local = append(p.local, o.Nodes[i].Local)
 		p.slots = append(p.slots, perSlot*o.Nodes[i].Slots)
 	}
 	if len(p.agents) == 0 {
@@ -158,12 +170,15 @@ func (p *agentPool) exchangeOptions(opt *exchange.Options, notify func(Notice)) 
 	}
 }
 
-// spec makes the job run on its slot's agent; it returns the node, for
-// the job log.
-func (p *agentPool) spec(spec *channel.Spec, slot int) string {
+// spec makes the job of rec run on its slot's agent, with its files;
+// it returns the node, for the job log.
+func (p *agentPool) spec(spec *channel.Spec, slot int, rec *records.Record) string {
 	i, _ := p.x.HostSlot(slot)
 	a := p.agents[i]
 	spec.Remote = a.Client
+	if !p.local[i] && p.transfer.carries() {
+		spec.Remote = a.With(p.transfer.files(rec, slot))
+	}
 	spec.Path = ""
 	return a.Node
 }
