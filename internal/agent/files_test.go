@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/parmap/parmap/channel"
+	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/testbed/tmpfs"
 )
 
@@ -357,5 +359,50 @@ func TestTransferMissingLocal(t *testing.T) {
 	}
 	if names := entries(t, remote); len(names) != 0 {
 		t.Fatalf("the job ran, or left %v", names)
+	}
+}
+
+// A job whose files are still on the way when the run cancels is not
+// started when its frame comes (cancel holds for later jobs); a stop
+// sent meanwhile waits for the job's frame and stops it.
+func TestSignalsWaitForFiles(t *testing.T) {
+	c, _, _ := pair(t, 1)
+	<-c.based
+	c.based = make(chan struct{}) // as if basefiles held the jobs back
+	start := func() *channel.Child {
+		p, err := channel.Start(channel.Spec{Remote: c.With(Files{Return: []string{"x"}}), Argv: []string{"sh", "-c", "exec sleep 60"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stopped := start()
+	stopped.Stop(syscall.SIGTERM, time.Second)
+	c.Cancel()
+	cancelled := start()
+	close(c.based)
+	if res := cancelled.Wait(); res.Err != exchange.ErrNotStarted {
+		t.Fatalf("cancelled: %+v", res)
+	}
+	if res := stopped.Wait(); res.Err != exchange.ErrNotStarted && res.Signal != syscall.SIGTERM {
+		t.Fatalf("stopped: %+v", res)
+	}
+}
+
+// A basefile the agent cannot write fails every job, naming it.
+func TestBasefileDiskFull(t *testing.T) {
+	full := tmpfs.Dir(t, 64<<10)
+	dirs(t)
+	write(t, "big.bin", string(make([]byte, 4*ChunkSize)), 0o644)
+	a := childAgent(t, full, Options{Basefiles: []string{"big.bin"}, Cleanup: true})
+	for range 2 {
+		res, _ := runFiles(t, a, Files{}, "touch ran")
+		var te *TransferError
+		if res.Exit != 1 || !errors.As(res.Err, &te) || !te.Basefile || res.Err.Error() != "--basefile big.bin: no space left on device" {
+			t.Fatalf("res %+v", res)
+		}
+	}
+	if names := entries(t, full); len(names) != 0 {
+		t.Fatalf("left on the agent: %v", names)
 	}
 }
