@@ -107,13 +107,10 @@ func (c *Client) send(j *Remote, job Job) {
 // on the agent, and so does the job that needs it. Only a connection
 // error is returned.
 func (c *Client) sendLocal(seq uint64, path string, h Put, buf []byte) error {
-	f, err := os.Open(path)
-	var st os.FileInfo
+	st, err := regular(path)
+	var f *os.File
 	if err == nil {
-		defer f.Close()
-		if st, err = f.Stat(); err == nil && st.IsDir() {
-			err = errIsDir
-		}
+		f, err = os.Open(path)
 	}
 	if err != nil {
 		if werr := c.w.write(Frame{Kind: KindPut, Seq: seq, Payload: encode(h)}); werr != nil {
@@ -121,6 +118,7 @@ func (c *Client) sendLocal(seq uint64, path string, h Put, buf []byte) error {
 		}
 		return c.w.write(Frame{Kind: KindPutEnd, Seq: seq, Payload: encode(PutEnd{Err: errText(err)})})
 	}
+	defer f.Close()
 	h.Mode = uint32(st.Mode().Perm())
 	return sendFile(c.w, seq, f, h, buf)
 }

@@ -93,6 +93,27 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// Errors of a path that names no regular file: a directory, a FIFO
+// (whose open would block), a device.
+var (
+	errIsDir      = errors.New("is a directory")
+	errNotRegular = errors.New("is not a regular file")
+)
+
+// regular stats path, a file to send, which must be a regular file.
+func regular(path string) (fs.FileInfo, error) {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case st.IsDir():
+		return nil, errIsDir
+	case !st.Mode().IsRegular():
+		return nil, errNotRegular
+	}
+	return st, nil
+}
+
 // sendFile puts f as a file of seq: a Put header h, its data in chunks
 // of at most ChunkSize read into buf, and a PutEnd saying whether it was
 // read whole. Only a write (the connection) error is returned.

@@ -406,3 +406,25 @@ func TestBasefileDiskFull(t *testing.T) {
 		t.Fatalf("left on the agent: %v", names)
 	}
 }
+
+// A FIFO (whose open would block) or a directory is refused, either way,
+// and nothing hangs.
+func TestFilesNotRegular(t *testing.T) {
+	_, remote := dirs(t)
+	if err := syscall.Mkfifo("fifo", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := childAgent(t, remote, Options{})
+	res, _ := runFiles(t, a, Files{Transfer: []string{"fifo"}}, "touch ran")
+	if res.Exit != 1 || res.Err == nil || res.Err.Error() != "--transferfile fifo: is not a regular file" {
+		t.Fatalf("res %+v", res)
+	}
+	res, _ = runFiles(t, a, Files{Return: []string{"p", "d"}}, "mkfifo p && mkdir d")
+	if res.Exit != 1 || res.Err == nil || res.Err.Error() != "--return p: is not a regular file" {
+		t.Fatalf("res %+v", res)
+	}
+	res, _ = runFiles(t, a, Files{Return: []string{"d"}}, "true")
+	if res.Exit != 1 || res.Err == nil || res.Err.Error() != "--return d: is a directory" {
+		t.Fatalf("res %+v", res)
+	}
+}

@@ -115,11 +115,12 @@ func (s *server) sendReturns(seq uint64, j Job, res *JobResult) {
 	}
 }
 
-// errIsDir is a return path that names a directory.
-var errIsDir = errors.New("is a directory")
-
 func (s *server) sendReturn(seq uint64, i int, path string, buf []byte) error {
 	remote, err := RemotePath(path)
+	if err != nil {
+		return err
+	}
+	st, err := regular(remote)
 	if err != nil {
 		return err
 	}
@@ -128,13 +129,6 @@ func (s *server) sendReturn(seq uint64, i int, path string, buf []byte) error {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if st.IsDir() {
-		return errIsDir
-	}
 	return sendFile(s.w, seq, f, Put{Index: i, Mode: uint32(st.Mode().Perm())}, buf)
 }
 
