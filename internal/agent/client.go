@@ -265,9 +265,9 @@ func (c *Client) Cancel() error {
 }
 
 // Close tells the agent there are no more jobs; it exits once those it
-// has are done (and, with Options.Cleanup, has removed the basefiles).
+// has are done (and, with Options.Cleanup, has removed the basefiles). A
+// basefile still on the way (no job has run) is dropped there.
 func (c *Client) Close() error {
-	<-c.based
 	return c.w.write(Frame{Kind: KindBye})
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -426,5 +428,31 @@ func TestFilesNotRegular(t *testing.T) {
 	res, _ = runFiles(t, a, Files{Return: []string{"d"}}, "true")
 	if res.Exit != 1 || res.Err == nil || res.Err.Error() != "--return d: is a directory" {
 		t.Fatalf("res %+v", res)
+	}
+}
+
+// A put not ended when the coordinator says bye, or goes away, leaves no
+// temporary file.
+func TestServeDropsUnfinishedPuts(t *testing.T) {
+	for _, bye := range []bool{true, false} {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		var in []byte
+		in = AppendFrame(in, Frame{Kind: KindHello, Payload: encode(Hello{Version: Version, Slots: 1})})
+		in = AppendFrame(in, Frame{Kind: KindPut, Payload: encode(Put{Path: "sub/base.bin", Cleanup: true})})
+		in = AppendFrame(in, Frame{Kind: KindData, Payload: []byte("part")})
+		if bye {
+			in = AppendFrame(in, Frame{Kind: KindBye})
+		}
+		err := Serve(bytes.NewReader(in), io.Discard, nil)
+		if (err == nil) != bye {
+			t.Fatalf("bye %v: Serve: %v", bye, err)
+		}
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				t.Errorf("bye %v: left %s", bye, path)
+			}
+			return nil
+		})
 	}
 }

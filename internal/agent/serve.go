@@ -76,6 +76,7 @@ func Serve(r io.Reader, w io.Writer, env []string) error {
 		f, err := ReadFrame(r)
 		if err != nil {
 			// The coordinator is gone: nobody wants the jobs' results.
+			s.dropPuts()
 			s.stopAll()
 			s.wg.Wait()
 			if err == io.EOF {
@@ -107,6 +108,7 @@ func Serve(r io.Reader, w io.Writer, env []string) error {
 		case KindCancel:
 			s.cancelWaiting()
 		case KindBye:
+			s.dropPuts()
 			s.wg.Wait()
 			s.removeBasefiles()
 			return s.w.write(Frame{Kind: KindBye})

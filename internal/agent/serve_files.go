@@ -68,6 +68,15 @@ func (s *server) putFailed(seq uint64, p *put, err error) {
 	s.problemOf(seq, p.path, err)
 }
 
+// dropPuts drops the files not whole when the connection ends (their
+// temporary files go).
+func (s *server) dropPuts() {
+	for seq, p := range s.puts {
+		delete(s.puts, seq)
+		p.in.fail(errors.New("incomplete"))
+	}
+}
+
 // problemOf records the first file that failed seq's job (or, for seq 0,
 // every job).
 func (s *server) problemOf(seq uint64, path string, err error) {
