@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,6 +47,7 @@ type Client struct {
 	opt   Options
 	lost  chan struct{}
 	based chan struct{} // closed once the basefiles are sent: jobs come after
+	bid   atomic.Bool   // Close said bye
 
 	mu   sync.Mutex
 	next uint64
@@ -268,6 +270,7 @@ func (c *Client) Cancel() error {
 // has are done (and, with Options.Cleanup, has removed the basefiles). A
 // basefile still on the way (no job has run) is dropped there.
 func (c *Client) Close() error {
+	c.bid.Store(true)
 	return c.w.write(Frame{Kind: KindBye})
 }
 

@@ -69,7 +69,9 @@ func (c *Client) sendBasefiles() {
 	buf := make([]byte, ChunkSize)
 	for _, p := range c.opt.Basefiles {
 		if err := c.sendLocal(0, p, Put{Path: p, Cleanup: c.opt.Cleanup}, buf); err != nil {
-			c.lose(err, nil)
+			if !c.bid.Load() { // after bye, the agent may be gone: no loss
+				c.lose(err, nil)
+			}
 			return
 		}
 	}
