@@ -68,6 +68,9 @@ type builder struct {
 	command []string
 	flagOf  []string // the option that gave each source ("-a", "::::"; "" for stdin and :::), for its errors
 	jobsSet bool     // -j was given
+	// topt is how the command template was read: --tagstring and the
+	// --transferfile and --return templates are read the same way.
+	topt template.Options
 	// maxChars is -s (--max-chars): the longest command line -X and -m
 	// make, as text; 0 for none.
 	maxChars int
@@ -114,6 +117,7 @@ func newInvocation(c *cli.Context, tail []string, env surroundings) (*invocation
 		b.resources,
 		b.envVars,
 		b.cluster,
+		b.transfer,
 		b.limits,
 		b.tmpdir,
 		b.makeJobs,
@@ -291,6 +295,7 @@ func (b *builder) template() error {
 			topt.Shell = parallelShell(b.env.getenv)
 		}
 	}
+	b.topt = topt
 	var err error
 	if b.cfg.Template, err = template.Parse(command, topt); err != nil {
 		return usagef("%s", wordError(err))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,9 +44,11 @@ type Client struct {
 	// Hello is the agent's.
 	Hello Hello
 
-	w    *writer
-	opt  Options
-	lost chan struct{}
+	w     *writer
+	opt   Options
+	lost  chan struct{}
+	based chan struct{} // closed once the basefiles are sent: jobs come after
+	bid   atomic.Bool   // Close said bye
 
 	mu   sync.Mutex
 	next uint64
@@ -75,12 +78,17 @@ type Options struct {
 	// SSH: the agent runs on an -S host, not a Slurm node (for the
 	// wording of errors).
 	SSH bool
+	// Basefiles are put on the agent once, right after hello, before
+	// any job (GNU parallel's --basefile); with Cleanup the agent removes
+	// them when told bye.
+	Basefiles []string
+	Cleanup   bool
 }
 
 // Dial says hello over r and w (the agent's stdout and stdin), reads the
 // agent's hello and starts reading its frames.
 func Dial(r io.Reader, w io.Writer, o Options) (*Client, error) {
-	c := &Client{w: newWriter(w), opt: o, jobs: make(map[uint64]*Remote), lost: make(chan struct{})}
+	c := &Client{w: newWriter(w), opt: o, jobs: make(map[uint64]*Remote), lost: make(chan struct{}), based: make(chan struct{})}
 	c.Hello.Node = o.Node
 	r = bufio.NewReaderSize(r, 64<<10)
 	hello := Hello{Version: Version, Slots: o.Slots, SlotEnv: o.SlotEnv, SlotBase: o.SlotBase}
@@ -106,6 +114,7 @@ func Dial(r io.Reader, w io.Writer, o Options) (*Client, error) {
 	}
 	c.Hello = h
 	go c.read(r)
+	go c.sendBasefiles()
 	return c, nil
 }
 
@@ -123,6 +132,12 @@ func (c *Client) Alive() bool {
 // ends; then every job still in flight fails with a *LostError.
 func (c *Client) read(r io.Reader) {
 	var err error
+	receiving := make(map[uint64]*Remote) // jobs with a return file on the way
+	defer func() {
+		for _, j := range receiving {
+			j.dropIncoming() // the temporary file goes
+		}
+	}()
 	for {
 		var f Frame
 		if f, err = ReadFrame(r); err != nil {
@@ -148,7 +163,17 @@ func (c *Client) read(r io.Reader) {
 			j.out(0, f.Payload)
 		case KindStderr:
 			j.out(1, f.Payload)
+		case KindPut:
+			receiving[f.Seq] = j
+			j.recvPut(f)
+		case KindData:
+			j.recvData(f.Payload)
+		case KindPutEnd:
+			delete(receiving, f.Seq)
+			j.recvEnd(f)
 		case KindResult:
+			delete(receiving, f.Seq)
+			j.dropIncoming()
 			var res JobResult
 			if derr := decode(f, &res); derr != nil {
 				err = derr
@@ -191,6 +216,14 @@ func (c *Client) lose(err error, extra *Remote) {
 
 // Start sends a job to the agent (channel.Remote).
 func (c *Client) Start(spec channel.Spec) (channel.RemoteProcess, error) {
+	return c.start(spec, Files{})
+}
+
+// start sends a job and its files to the agent. It does not wait for
+// the files (the exchange calls it under its lock): they are sent in a
+// goroutine, then the job's frame; a signal for the job meanwhile waits
+// until its frame has gone.
+func (c *Client) start(spec channel.Spec, files Files) (channel.RemoteProcess, error) {
 	if spec.Feed != nil || spec.Stdin != nil || len(spec.ExtraFiles) > 0 {
 		return nil, ErrUnsupported
 	}
@@ -198,7 +231,13 @@ func (c *Client) Start(spec channel.Spec) (channel.RemoteProcess, error) {
 	if len(env) >= len(base) && sameStrings(env[:len(base)], base) {
 		env = env[len(base):]
 	}
-	j := &Remote{c: c, spec: spec, start: time.Now(), done: make(chan struct{})}
+	j := &Remote{c: c, spec: spec, start: time.Now(), done: make(chan struct{}), returns: files.Return}
+	if err := checkPaths(files); err != nil {
+		// Refused before anything is sent: nothing is written anywhere.
+		j.res = channel.Result{Exit: 1, Err: err, Start: j.start}
+		close(j.done)
+		return j, nil
+	}
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
@@ -212,10 +251,16 @@ func (c *Client) Start(spec channel.Spec) (channel.RemoteProcess, error) {
 	j.seq = c.next
 	c.jobs[j.seq] = j
 	c.mu.Unlock()
-	job := Job{Argv: spec.Argv, Env: env, TimeoutNs: int64(c.opt.Timeout), GraceNs: int64(c.opt.Grace)}
-	if err := c.w.write(Frame{Kind: KindJob, Seq: j.seq, Payload: encode(job)}); err != nil {
-		c.lose(err, nil)
+	job := Job{Argv: spec.Argv, Env: env, TimeoutNs: int64(c.opt.Timeout), GraceNs: int64(c.opt.Grace),
+		Transfer: files.Transfer, Return: files.Return, Cleanup: files.Cleanup}
+	if len(files.Transfer) == 0 && c.basefilesSent() {
+		j.sent = true
+		if err := c.w.write(Frame{Kind: KindJob, Seq: j.seq, Payload: encode(job)}); err != nil {
+			c.lose(err, nil)
+		}
+		return j, nil
 	}
+	go c.send(j, job)
 	return j, nil
 }
 
@@ -226,8 +271,10 @@ func (c *Client) Cancel() error {
 }
 
 // Close tells the agent there are no more jobs; it exits once those it
-// has are done.
+// has are done (and, with Options.Cleanup, has removed the basefiles). A
+// basefile still on the way (no job has run) is dropped there.
 func (c *Client) Close() error {
+	c.bid.Store(true)
 	return c.w.write(Frame{Kind: KindBye})
 }
 
@@ -251,6 +298,19 @@ type Remote struct {
 	done chan struct{}
 	res  channel.Result
 	werr [2]bool // a write to stdout, stderr failed: the rest is dropped
+
+	// sent: the job's frame has gone; until then its signals wait in
+	// pending (its files are on the way).
+	smu     sync.Mutex
+	sent    bool
+	pending []Signal
+
+	// The return files (as given), the one being received, and the
+	// first that could not be written here (the reader goroutine's).
+	returns []string
+	in      *incoming
+	inPath  string
+	fileErr error
 }
 
 // Started is when the job was sent.
@@ -258,13 +318,26 @@ func (j *Remote) Started() time.Time { return j.start }
 
 // Signal sends sig to the job's process group on the agent.
 func (j *Remote) Signal(sig syscall.Signal) error {
-	return j.c.w.write(Frame{Kind: KindSignal, Seq: j.seq, Payload: encode(Signal{Signal: int(sig)})})
+	return j.signal(Signal{Signal: int(sig)})
 }
 
 // Stop stops the job's process group on the agent as channel.Child.Stop
 // does.
 func (j *Remote) Stop(sig syscall.Signal, grace time.Duration) {
-	j.c.w.write(Frame{Kind: KindSignal, Seq: j.seq, Payload: encode(Signal{Signal: int(sig), Stop: true, GraceNs: int64(grace)})})
+	j.signal(Signal{Signal: int(sig), Stop: true, GraceNs: int64(grace)})
+}
+
+// signal sends a signal frame, or keeps it until the job's frame has
+// gone.
+func (j *Remote) signal(s Signal) error {
+	j.smu.Lock()
+	if !j.sent {
+		j.pending = append(j.pending, s)
+		j.smu.Unlock()
+		return nil
+	}
+	j.smu.Unlock()
+	return j.c.w.write(Frame{Kind: KindSignal, Seq: j.seq, Payload: encode(s)})
 }
 
 // Wait waits for the job's result, its output written.
@@ -318,6 +391,13 @@ func (j *Remote) result(r JobResult) channel.Result {
 		res.Err = &channel.StartError{Program: prog, Exit: r.StartExit, Err: err}
 	case r.Err != "":
 		res.Err = errors.New(r.Err)
+	case r.File != nil:
+		res.Err = fileError(r.File)
+	case j.fileErr != nil:
+		res.Err = j.fileErr
+		if res.Exit == 0 {
+			res.Exit = 1
+		}
 	}
 	return res
 }

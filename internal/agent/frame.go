@@ -10,7 +10,7 @@ import (
 )
 
 // Version is the protocol version both ends send in their hello.
-const Version = 1
+const Version = 2
 
 // Frame kinds.
 const (
@@ -22,6 +22,9 @@ const (
 	KindSignal byte = 'S' // to the agent: Signal (JSON)
 	KindCancel byte = 'C' // to the agent: start none of the jobs waiting for a slot
 	KindBye    byte = 'B' // both ways: no more jobs (to), all jobs done (from)
+	KindPut    byte = 'P' // both ways: Put (JSON), a file's header: to the agent a job's transfer file or a basefile, from it a return file
+	KindData   byte = 'D' // both ways: a chunk of the file being put (raw)
+	KindPutEnd byte = 'F' // both ways: PutEnd (JSON), the file's end
 )
 
 const (
@@ -30,7 +33,7 @@ const (
 	// MaxPayload bounds a frame's payload; a reader refuses larger frames
 	// without allocating them.
 	MaxPayload = 1 << 20
-	// ChunkSize is the most output one frame carries.
+	// ChunkSize is the most output, or file data, one frame carries.
 	ChunkSize = 64 << 10
 )
 
@@ -84,7 +87,7 @@ func unexpected(err error) error {
 
 func knownKind(k byte) bool {
 	switch k {
-	case KindHello, KindJob, KindStdout, KindStderr, KindResult, KindSignal, KindCancel, KindBye:
+	case KindHello, KindJob, KindStdout, KindStderr, KindResult, KindSignal, KindCancel, KindBye, KindPut, KindData, KindPutEnd:
 		return true
 	}
 	return false

@@ -13,6 +13,9 @@ func TestFrameRoundTrip(t *testing.T) {
 	b = AppendFrame(b, Frame{Kind: KindHello, Payload: encode(Hello{Version: 1, Slots: 4})})
 	b = AppendFrame(b, Frame{Kind: KindStdout, Seq: 7, Payload: []byte("abc")})
 	b = AppendFrame(b, Frame{Kind: KindBye})
+	for _, k := range []byte{KindPut, KindData, KindPutEnd} {
+		b = AppendFrame(b, Frame{Kind: k, Seq: 9, Payload: []byte("{}")})
+	}
 	r := bytes.NewReader(b)
 	f, err := ReadFrame(r)
 	var h Hello
@@ -24,6 +27,11 @@ func TestFrameRoundTrip(t *testing.T) {
 	}
 	if f, err = ReadFrame(r); err != nil || f.Kind != KindBye || f.Payload != nil {
 		t.Fatalf("%+v %v", f, err)
+	}
+	for _, k := range []byte{KindPut, KindData, KindPutEnd} {
+		if f, err = ReadFrame(r); err != nil || f.Kind != k || f.Seq != 9 || string(f.Payload) != "{}" {
+			t.Fatalf("%q: %+v %v", k, f, err)
+		}
 	}
 	if _, err = ReadFrame(r); err != io.EOF {
 		t.Fatalf("at the end: %v", err)
@@ -58,6 +66,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(AppendFrame(nil, Frame{Kind: KindResult, Seq: 3, Payload: encode(JobResult{Exit: 1, Signal: 9})}))
 	f.Add(AppendFrame(nil, Frame{Kind: KindJob, Seq: 1, Payload: encode(Job{Argv: []string{"true"}})})[:11])
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 'J'})
+	f.Add(AppendFrame(nil, Frame{Kind: KindPut, Seq: 2, Payload: encode(Put{Path: "a/./b", Mode: 0o644, Cleanup: true})}))
+	f.Add(AppendFrame(AppendFrame(nil, Frame{Kind: KindData, Seq: 2, Payload: []byte("data")}), Frame{Kind: KindPutEnd, Seq: 2, Payload: encode(PutEnd{Err: "x"})}))
+	f.Add(AppendFrame(nil, Frame{Kind: KindResult, Seq: 3, Payload: encode(JobResult{Exit: 1, File: &FileProblem{Op: "return", File: "f", Missing: true}})}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)
 		for {
@@ -72,10 +83,14 @@ func FuzzDecode(f *testing.F) {
 			var j Job
 			var res JobResult
 			var s Signal
+			var p Put
+			var e PutEnd
 			decode(fr, &h)
 			decode(fr, &j)
 			decode(fr, &res)
 			decode(fr, &s)
+			decode(fr, &p)
+			decode(fr, &e)
 		}
 	})
 }

@@ -25,6 +25,7 @@ type Launcher interface {
 type Command struct {
 	Argv func(node string) []string
 	Env  []string // nil: parmap's own
+	Dir  string   // its working directory; "": parmap's own
 }
 
 // Launch starts the agent's process.
@@ -32,6 +33,7 @@ func (c Command) Launch(node string) (*Process, error) {
 	argv := c.Argv(node)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = c.Env
+	cmd.Dir = c.Dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	p := &Process{cmd: cmd, stderr: &tail{}}
 	cmd.Stderr = p.stderr

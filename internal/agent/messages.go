@@ -31,6 +31,13 @@ type Job struct {
 	// (SIGTERM, SIGKILL GraceNs later; JobResult.TimedOut).
 	TimeoutNs int64 `json:"timeout_ns,omitempty"`
 	GraceNs   int64 `json:"grace_ns,omitempty"`
+	// Transfer names the files put for this job before it (as the
+	// coordinator gave them: RemotePath finds them); Return, the files
+	// sent back after it, before its result. Cleanup removes both once
+	// it has ended (and their parent directories left empty).
+	Transfer []string `json:"transfer,omitempty"`
+	Return   []string `json:"return,omitempty"`
+	Cleanup  bool     `json:"cleanup,omitempty"`
 }
 
 // JobResult is what a job came to, sent after its last output chunk.
@@ -51,6 +58,38 @@ type JobResult struct {
 	CPUUserNs int64 `json:"cpu_user_ns,omitempty"`
 	CPUSysNs  int64 `json:"cpu_sys_ns,omitempty"`
 	MaxRSS    int64 `json:"max_rss,omitempty"`
+	// File, when set, is a file of the job that failed it: a transfer
+	// file or basefile that could not be put (the job did not run), or
+	// a return file that could not be sent back.
+	File *FileProblem `json:"file,omitempty"`
+}
+
+// FileProblem is a file that failed a job. Op is "transferfile",
+// "basefile" or "return"; File is the path as the coordinator gave it.
+// Missing: a return file the job did not make.
+type FileProblem struct {
+	Op      string `json:"op"`
+	File    string `json:"file"`
+	Err     string `json:"err,omitempty"`
+	Missing bool   `json:"missing,omitempty"`
+}
+
+// Put heads a file sent in 'D' chunks and ended by a PutEnd. To the
+// agent, Path is the path as the coordinator has it (RemotePath says
+// where it goes); from the agent (a return file), Index is its place in
+// the Job's Return. Mode is its permission bits. Cleanup (basefiles,
+// seq 0) removes it when the coordinator says bye.
+type Put struct {
+	Path    string `json:"path,omitempty"`
+	Index   int    `json:"index,omitempty"`
+	Mode    uint32 `json:"mode"`
+	Cleanup bool   `json:"cleanup,omitempty"`
+}
+
+// PutEnd ends a put: with Err empty the file is whole and takes its
+// name; otherwise the sender could not read it all, and it is dropped.
+type PutEnd struct {
+	Err string `json:"err,omitempty"`
 }
 
 // Signal asks the agent to signal a job's process group: with Stop, the

@@ -58,7 +58,9 @@ func Serve(r io.Reader, w io.Writer, env []string) error { return serve(r, w, en
 
 // serve is Serve, whose jobs' process groups go to g (nil: none).
 func serve(r io.Reader, w io.Writer, env []string, g *guard.Guard) error {
-	s := &server{w: newWriter(w), env: env, jobs: make(map[uint64]*served), paths: make(map[string]string), guard: g}
+	s := &server{w: newWriter(w), env: env, jobs: make(map[uint64]*served), paths: make(map[string]string),
+		puts: make(map[uint64]*put), problems: make(map[uint64]*FileProblem), guard: g}
+	s.wd, _ = os.Getwd()
 	r = bufio.NewReaderSize(r, 64<<10)
 	f, err := ReadFrame(r)
 	if err != nil {
@@ -93,6 +95,7 @@ func serve(r io.Reader, w io.Writer, env []string, g *guard.Guard) error {
 		f, err := ReadFrame(r)
 		if err != nil {
 			// The coordinator is gone: nobody wants the jobs' results.
+			s.dropPuts()
 			s.stopAll()
 			s.wg.Wait()
 			if err == io.EOF {
@@ -107,7 +110,15 @@ func serve(r io.Reader, w io.Writer, env []string, g *guard.Guard) error {
 				s.fail(f.Seq, "bad job frame")
 				continue
 			}
-			s.start(f.Seq, j)
+			s.start(f.Seq, j, s.problem(f.Seq))
+		case KindPut:
+			s.putStart(f)
+		case KindData:
+			if p := s.puts[f.Seq]; p != nil {
+				p.in.write(f.Payload)
+			}
+		case KindPutEnd:
+			s.putEnd(f)
 		case KindSignal:
 			var sig Signal
 			if decode(f, &sig) == nil {
@@ -116,7 +127,9 @@ func serve(r io.Reader, w io.Writer, env []string, g *guard.Guard) error {
 		case KindCancel:
 			s.cancelWaiting()
 		case KindBye:
+			s.dropPuts()
 			s.wg.Wait()
+			s.removeBasefiles()
 			return s.w.write(Frame{Kind: KindBye})
 		}
 	}
@@ -144,6 +157,17 @@ type server struct {
 	jobs  map[uint64]*served
 	paths map[string]string // PATH lookups
 	guard *guard.Guard      // nil: none
+	// cancelled: the coordinator said cancel; jobs that come after it
+	// (their files were still on the way) are answered not started.
+	cancelled bool
+
+	// The files being put, and what failed a job's files; only the
+	// frame reader uses them (serve_files.go).
+	wd        string                  // the working directory, where cleanup stops
+	puts      map[uint64]*put         // the file being put, by seq (0: a basefile)
+	problems  map[uint64]*FileProblem // the first file that failed, by seq
+	basefiles []string                // to remove at bye (--cleanup)
+	baseErr   *FileProblem            // a basefile that failed: every job fails
 }
 
 // served is one job of the agent.
@@ -155,25 +179,48 @@ type served struct {
 
 // start runs a job in a goroutine of its own, once a slot is free; a job
 // cancelled or stopped while it waits is answered not started.
-func (s *server) start(seq uint64, j Job) {
+//
+// A job one of whose files failed (problem) does not run: its result
+// names the file. Once it has ended, its return files are sent back, and
+// with Cleanup its files are removed, before its result.
+func (s *server) start(seq uint64, j Job, problem *FileProblem) {
 	sv := &served{cancel: make(chan struct{})}
 	s.mu.Lock()
 	s.jobs[seq] = sv
+	if s.cancelled {
+		sv.drop()
+	}
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		var res JobResult
-		select {
-		case slot := <-s.slots:
-			res = s.run(seq, sv, j, slot)
-			s.slots <- slot
-		case <-sv.cancel:
-			res = JobResult{NotStarted: true}
+		switch {
+		case problem != nil:
+			res = JobResult{Exit: 1, File: problem, StartNs: time.Now().UnixNano()}
+		default:
+			select {
+			case <-sv.cancel:
+				res = JobResult{NotStarted: true}
+			default:
+				select {
+				case slot := <-s.slots:
+					res = s.run(seq, sv, j, slot)
+					s.slots <- slot
+				case <-sv.cancel:
+					res = JobResult{NotStarted: true}
+				}
+			}
 		}
 		s.mu.Lock()
 		delete(s.jobs, seq)
 		s.mu.Unlock()
+		if problem == nil && !res.NotStarted {
+			s.sendReturns(seq, j, &res)
+		}
+		if j.Cleanup {
+			s.cleanup(j)
+		}
 		s.w.write(Frame{Kind: KindResult, Seq: seq, Payload: encode(res)})
 	}()
 }
@@ -290,6 +337,7 @@ func (s *server) stopAll() {
 func (s *server) cancelWaiting() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cancelled = true
 	for _, sv := range s.jobs {
 		if sv.child == nil {
 			sv.drop()

@@ -10,6 +10,7 @@ import (
 	"github.com/parmap/parmap/channel"
 	"github.com/parmap/parmap/exchange"
 	"github.com/parmap/parmap/internal/agent"
+	"github.com/parmap/parmap/internal/records"
 )
 
 // Agents runs every job through one agent per node (--slurm) or host
@@ -31,7 +32,10 @@ type Agents struct {
 	HelloTimeout time.Duration
 }
 
-// AgentNode is a node and how many jobs its agent runs at once.
+// AgentNode is a node and how many jobs its agent runs at once. Local:
+// its agent runs on this machine in this directory (-S's ":"), so that
+// Config.Transfer does not apply to it, as GNU parallel ignores the
+// transfer options for ":".
 type AgentNode struct {
 	Name  string
 	Slots int
@@ -54,12 +58,15 @@ const endGrace = 10 * time.Second
 // agentPool is the agents of one run.
 type agentPool struct {
 	agents   []*agent.Agent // those that started
+	local    []bool         // for each: its node is Local (no transfers)
 	slots    []int          // the exchange's slots for each: its jobs at once, or ahead times that
 	ahead    []int          // of those, the slots ahead (exchange.Options.HostAhead)
 	x        *exchange.Exchange
 	closed   chan struct{} // closed by close
 	launcher agent.Launcher
 	env      []string // Agents.Env
+	// transfer is the files the jobs carry.
+	transfer Transfer
 }
 
 // closeLauncher closes the launcher (the ssh masters of -S) if it needs it.
@@ -107,6 +114,9 @@ func openAgents(ctx context.Context, cfg *Config, base []string, notify func(Not
 	for i, n := range o.Nodes {
 		opt := agent.Options{Node: n.Name, Slots: n.Slots, SlotEnv: perSlot > 1, SlotBase: slotBase, Base: base,
 			Timeout: cfg.Timeout, Grace: cfg.KillAfter, SSH: o.SSH}
+		if !n.Local {
+			opt.Basefiles, opt.Cleanup = cfg.Transfer.Basefiles, cfg.Transfer.Cleanup
+		}
 		slotBase += n.Slots
 		wg.Add(1)
 		go func() {
@@ -115,13 +125,14 @@ func openAgents(ctx context.Context, cfg *Config, base []string, notify func(Not
 		}()
 	}
 	wg.Wait()
-	p := &agentPool{closed: make(chan struct{})}
+	p := &agentPool{closed: make(chan struct{}), transfer: cfg.Transfer}
 	for i, a := range opened {
 		if errs[i] != nil {
 			notify(Notice{Kind: HostUnreachable, Err: errs[i], Host: o.Nodes[i].Name})
 			continue
 		}
 		p.agents = append(p.agents, a)
+		p.local = append(p.local, o.Nodes[i].Local)
 		p.slots = append(p.slots, perSlot*o.Nodes[i].Slots)
 		p.ahead = append(p.ahead, (perSlot-1)*o.Nodes[i].Slots)
 	}
@@ -187,12 +198,15 @@ func (p *agentPool) exchangeOptions(opt *exchange.Options, notify func(Notice)) 
 	}
 }
 
-// spec makes the job run on its slot's agent; it returns the node, for
-// the job log.
-func (p *agentPool) spec(spec *channel.Spec, slot int) string {
+// spec makes the job of rec run on its slot's agent, with its files;
+// it returns the node, for the job log.
+func (p *agentPool) spec(spec *channel.Spec, slot int, rec *records.Record) string {
 	i, _ := p.x.HostSlot(slot)
 	a := p.agents[i]
 	spec.Remote = a.Client
+	if !p.local[i] && p.transfer.carries() {
+		spec.Remote = a.With(p.transfer.files(rec, slot))
+	}
 	spec.Path = ""
 	if env := p.env; len(env) > 0 {
 		spec.Env = append(spec.Env[:len(spec.Env):len(spec.Env)], env...)

@@ -135,6 +135,10 @@ type Config struct {
 	Slurm *slurm.Alloc
 	// Agents, when set, runs the jobs through one agent per node.
 	Agents *Agents
+	// Transfer is the files the agents' jobs carry (GNU parallel's
+	// --transferfile, --return, --cleanup, --basefile); ignored without
+	// Agents, and for an agent node marked Local.
+	Transfer Transfer
 	// Shard, when N > 0, runs only the jobs n with (n-1) mod N = K.
 	Shard Shard
 	// Make is the run's part in GNU make's jobserver.

@@ -285,7 +285,7 @@ func (j *job) Spec(slot int) (channel.Spec, error) {
 		j.host = r.remote.spec(&spec, slot, cmd.Line, j.rec.Seq, r.lookPath)
 	}
 	if r.agents != nil {
-		j.host = r.agents.spec(&spec, slot)
+		j.host = r.agents.spec(&spec, slot, &j.rec)
 	}
 	if err := j.wireOutput(&spec, slot); err != nil {
 		return channel.Spec{}, err
