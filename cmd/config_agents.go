@@ -51,11 +51,14 @@ func wordSlurmError(err error, flag string) string {
 
 // sshAgents reads --agent: the -S hosts' jobs then run through one agent
 // per host, over one ssh connection each (agent.SSH), the host ":" through
-// an agent on this machine. It runs once settle has given each host its
-// slots.
+// an agent on this machine. --transferfile, --return and --basefile with
+// -S imply it: the files travel over the agents' connections. It runs
+// once settle has given each host its slots.
 func (b *builder) sshAgents() error {
 	c, cfg := b.c, b.cfg
-	if !c.Bool("agent") {
+	t := cfg.Transfer
+	files := len(t.Files)+len(t.Return)+len(t.Basefiles) > 0
+	if !c.Bool("agent") && !(files && cfg.Hosts != nil) {
 		return nil
 	}
 	if cfg.Hosts == nil {
@@ -65,6 +68,9 @@ func (b *builder) sshAgents() error {
 		return usagef("--agent runs the jobs of -S hosts through an agent on each; give -S HOSTS (or --sshloginfile), or drop it")
 	}
 	if cfg.Pipe != nil {
+		if !c.Bool("agent") {
+			return usagef("--transferfile, --return and --basefile carry files over -S --agent, which does not feed --pipe blocks to jobs yet; drop them or --pipe")
+		}
 		return usagef("-S --agent does not feed --pipe blocks to jobs yet; drop --agent")
 	}
 	exe, err := os.Executable()

@@ -19,6 +19,10 @@ func wordNotice(n engine.Notice) string {
 	switch n.Kind {
 	case engine.JobError:
 		s = fmt.Sprintf("job %d%s: %s", n.Seq, wordCommand(n.Command), wordError(n.Err))
+		if errors.As(n.Err, new(*agent.TransferError)) || errors.As(n.Err, new(*agent.ReturnError)) {
+			// A file of the job's on a host: the host and the file say it.
+			s = fmt.Sprintf("job %d on %s: %v", n.Seq, n.Host, n.Err)
+		}
 	case engine.JobOutputLost:
 		s = fmt.Sprintf("job %d: %s", n.Seq, wordOutputLost(n.Err))
 	case engine.JobResultsFailed:

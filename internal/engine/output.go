@@ -137,7 +137,7 @@ func (r *run) done(t exchange.Task, slot int, res channel.Result) {
 	}
 	switch {
 	case res.Err != nil:
-		r.notify(Notice{Kind: JobError, Seq: j.rec.Seq, Command: j.cmd.Line, Err: res.Err})
+		r.notify(Notice{Kind: JobError, Seq: j.rec.Seq, Command: j.cmd.Line, Err: res.Err, Host: j.host})
 	case res.TimedOut:
 		r.notify(Notice{Kind: JobTimedOut, Seq: j.rec.Seq, Command: j.cmd.Line, Timeout: cfg.Timeout, Signal: res.Signal})
 	case j.oom && res.Failed(cfg.Success):
