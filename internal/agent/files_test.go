@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"github.com/parmap/parmap/internal/guard"
 	"io"
 	"io/fs"
 	"os"
@@ -23,6 +24,11 @@ import (
 const serveEnv = "PARMAP_AGENT_TEST_SERVE"
 
 func TestMain(m *testing.M) {
+	// An agent started from here (Main) starts a guard: a re-execution
+	// of this test binary, which must then be the guard.
+	if guard.Invoked() {
+		os.Exit(guard.Main())
+	}
 	if os.Getenv(serveEnv) == "1" {
 		os.Exit(Main())
 	}

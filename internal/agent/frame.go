@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // Version is the protocol version both ends send in their hello.
@@ -109,6 +110,11 @@ type writer struct {
 	w   *bufio.Writer
 	buf []byte
 	err error // the first write error; every later write fails with it
+	// waiting counts the writes waiting for mu: a write that sees another
+	// one waiting leaves the flush to it, so frames written at once (the
+	// slots' jobs, their results) go out in one write, one message through
+	// srun or ssh instead of one each.
+	waiting atomic.Int32
 }
 
 func newWriter(w io.Writer) *writer { return &writer{w: bufio.NewWriterSize(w, 64<<10)} }
@@ -120,8 +126,10 @@ func (w *writer) write(f Frame) error {
 	if len(f.Payload) > MaxPayload {
 		return errPayload
 	}
+	w.waiting.Add(1)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.waiting.Add(-1)
 	if w.err != nil {
 		return w.err
 	}
@@ -130,8 +138,10 @@ func (w *writer) write(f Frame) error {
 		w.err = err
 		return err
 	}
-	if err := w.w.Flush(); err != nil {
-		w.err = err
+	if w.waiting.Load() == 0 {
+		if err := w.w.Flush(); err != nil {
+			w.err = err
+		}
 	}
 	if cap(w.buf) > 2*ChunkSize {
 		w.buf = nil

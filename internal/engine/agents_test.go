@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/parmap/parmap/internal/guard"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +17,11 @@ import (
 // TestMain makes the test binary an agent when started as one (the local
 // launcher below runs it so).
 func TestMain(m *testing.M) {
+	// The agents started from here (agent.Main) start guards:
+	// re-executions of this test binary, which must then be the guard.
+	if guard.Invoked() {
+		os.Exit(guard.Main())
+	}
 	if agent.Invoked() {
 		os.Exit(agent.Main())
 	}

@@ -1,6 +1,8 @@
 // Command leftovers lists the processes of parmap's test beds
 // (internal/testbed: the Slurm and sshd daemons, and what they started for
-// themselves) that still run, and exits with status 1 if there are any.
+// themselves) that still run, and the guards a test binary started as
+// itself (see internal/guard) that outlived it, and exits with status 1 if
+// there are any.
 // CI runs it after go test, which must leave none behind. The beds of a
 // test process that still runs (another test run on a shared machine) are
 // in use, not left over: they are named and passed over.
@@ -13,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parmap/parmap/internal/guard"
 	"github.com/parmap/parmap/internal/testbed"
 )
 
@@ -29,6 +32,7 @@ func main() {
 			}
 			pids = append(pids, pid)
 		}
+		pids = append(pids, strayGuards()...)
 		if len(pids) == 0 {
 			for dir := range inUse {
 				fmt.Fprintf(os.Stderr, "leftovers: passed over the bed %s: the test that made it still runs\n", dir)
@@ -46,4 +50,28 @@ func main() {
 		fmt.Fprintf(os.Stderr, "  %s: %s\n", testbed.Describe([]int{pid}), args)
 	}
 	os.Exit(1)
+}
+
+// strayGuards lists the processes that are a Go test binary (*.test) run
+// as a guard: go test has ended, so every one still there was left behind
+// (a test binary that starts guards must handle guard.Invoked in TestMain,
+// or the guard runs its tests instead).
+func strayGuards() []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) > 1 && strings.HasSuffix(args[0], ".test") && args[1] == guard.Marker {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
