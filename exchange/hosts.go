@@ -85,9 +85,9 @@ func (x *Exchange) runHostSlot(slot int) {
 	h := x.hosts
 	host := h.hostOf(slot)
 	ahead := h.ahead(slot)
-	busy := 0 // what this slot takes from h.idle: 1 while it runs a task or has left
+	busy := false // not counted in h.idle: it runs a task, or has left
 	leave := func() {
-		if !ahead && busy == 0 {
+		if !ahead && !busy {
 			h.idle--
 			h.notify()
 		}
@@ -152,7 +152,7 @@ func (x *Exchange) runHostSlot(slot int) {
 			h.notify()
 			h.mu.Unlock()
 			x.done(t, slot, channel.Result{Err: ErrNotStarted})
-			return // busy stays 1: the slot has left
+			return // busy stays true: the slot has left
 		default:
 		}
 		x.run(t, slot, x.done, nil)
@@ -160,7 +160,7 @@ func (x *Exchange) runHostSlot(slot int) {
 		h.running--
 		if !ahead {
 			h.idle++
-			busy = 0
+			busy = false
 		}
 		h.notify()
 		h.mu.Unlock()
@@ -168,10 +168,10 @@ func (x *Exchange) runHostSlot(slot int) {
 }
 
 // take counts a slot that is not ahead as busy. h.mu is held.
-func (h *hostRotation) take(ahead bool, busy *int) {
+func (h *hostRotation) take(ahead bool, busy *bool) {
 	if !ahead {
 		h.idle--
-		*busy = 1
+		*busy = true
 		if h.idle == 0 {
 			h.notify() // the slots ahead may take tasks now
 		}

@@ -1,17 +1,15 @@
 package agent
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/parmap/parmap/internal/hosts"
@@ -169,53 +167,14 @@ func (s *SSH) copy(ctx context.Context, h hosts.Host) (string, error) {
 	return dir, nil
 }
 
-// run runs script on h through its master with stdin (nil: none) and
-// returns its standard output; an error is one line: the script's or
-// ssh's last line on stderr, else how it ended.
-func (s *SSH) run(ctx context.Context, h hosts.Host, script string, stdin *os.File) (string, error) {
-	argv := s.runner.Argv(h, 0, script, nil)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	var out bytes.Buffer
-	errs := &tail{}
-	cmd.Stdout, cmd.Stderr = &out, errs
-	if stdin != nil {
-		cmd.Stdin = stdin
+// run runs script on h through its master (hosts.Runner.Run).
+func (s *SSH) run(ctx context.Context, h hosts.Host, script string, stdin io.Reader) (string, error) {
+	out, err := s.runner.Run(ctx, h, script, stdin)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = errors.New("the host did not answer in time")
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-		return "", errors.New("the host did not answer in time")
-	}
-	if err != nil {
-		var ee *exec.ExitError
-		if line := errs.lastLine(); line != "" {
-			err = errors.New(line)
-		} else if errors.As(err, &ee) {
-			err = fmt.Errorf("ssh %v without a message", ee.ProcessState)
-		}
-		return "", &sshError{Err: err, Exit: cmd.ProcessState.ExitCode()}
-	}
-	return out.String(), nil
+	return out, err
 }
-
-// sshError is a script that failed on a host; Exit 255 is ssh's own
-// failure (the connection).
-type sshError struct {
-	Err  error
-	Exit int
-}
-
-func (e *sshError) Error() string { return e.Err.Error() }
-func (e *sshError) Unwrap() error { return e.Err }
 
 // ArchError is a host parmap's binary cannot run on: another system or
 // processor (uname -sm), and no parmap of this protocol on its PATH.
@@ -245,8 +204,8 @@ func (e *CopyError) Unwrap() error { return e.Err }
 
 // Lost reports whether the copy failed because ssh did.
 func (e *CopyError) Lost() bool {
-	var se *sshError
-	return errors.As(e.Err, &se) && se.Exit == 255
+	var re *hosts.RunError
+	return errors.As(e.Err, &re) && hosts.IsSSHFailure(re.Exit)
 }
 
 // checkPlatform checks that uname -sm names the platform this binary was

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -104,13 +105,14 @@ func stopGroup(pgid int, done <-chan struct{}) {
 	}
 }
 
-// runOnce runs argv (an ssh that should print nothing on stdout) to its end,
-// in a process group of its own that ctx's end stops; it returns nil for
-// exit status 0, else failure's error.
-func runOnce(ctx context.Context, argv []string) error {
+// runOnce runs argv (an ssh) to its end with stdin (nil: none) and its
+// standard output going to stdout (nil: discarded), in a process group of
+// its own that ctx's end stops; it returns nil for exit status 0, ctx's
+// error when it ended first, else a *RunError.
+func runOnce(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) error {
 	stderr := &lastLine{}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stderr = stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return err
@@ -130,8 +132,19 @@ func runOnce(ctx context.Context, argv []string) error {
 	if err == nil {
 		return nil
 	}
-	return failure(stderr, err)
+	return &RunError{Err: failure(stderr, err), Exit: cmd.ProcessState.ExitCode()}
 }
+
+// RunError is a command run on a host that failed: Err is one line (see
+// failure), Exit its exit status (255: ssh's own failure, see
+// IsSSHFailure).
+type RunError struct {
+	Err  error
+	Exit int
+}
+
+func (e *RunError) Error() string { return e.Err.Error() }
+func (e *RunError) Unwrap() error { return e.Err }
 
 // failure describes a failed ssh in one line: the last line it printed on
 // stderr, or else how it ended.

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -330,10 +331,21 @@ func (r *Runner) Probe(ctx context.Context, h Host) error {
 		return &HostError{h, ErrClosed}
 	}
 	argv := r.sshArgs(h, "-T", "-o", "ControlMaster=no", "-o", "ControlPath=none")
-	if err := runOnce(ctx, append(argv, "true")); err != nil {
+	if err := runOnce(ctx, append(argv, "true"), nil, nil); err != nil {
 		return &HostError{h, err}
 	}
 	return nil
+}
+
+// Run runs script on h through the master Open made for its slot 0, with
+// stdin (nil: none), and returns what it printed on standard output. An
+// error is a *RunError, or ctx's error when ctx ended first.
+func (r *Runner) Run(ctx context.Context, h Host, script string, stdin io.Reader) (string, error) {
+	var out strings.Builder
+	if err := runOnce(ctx, r.Argv(h, 0, script, nil), stdin, &out); err != nil {
+		return "", err
+	}
+	return out.String(), nil
 }
 
 // Close stops every master (SIGTERM to its process group, SIGKILL 2s later),
